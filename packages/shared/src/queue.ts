@@ -1,1 +1,124 @@
-export {};
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ERROR_CATALOGUE, VadError, type ErrorData } from './errors.js';
+import { PRESET_NAMES, type ResolvedVadParams } from './vad-params.js';
+
+/**
+ * The contract between the API (producer) and the worker (consumer) of detection jobs: names, payloads,
+ * return values, how failures are encoded, and every Redis key either side reads or writes.
+ */
+
+export const DETECT_QUEUE_NAME = 'vad-jobs';
+export const DETECT_JOB_NAME = 'detect';
+/** Braces make a Redis Cluster hash tag, so all of a queue's keys live in one slot. */
+export const DEFAULT_QUEUE_PREFIX = '{vadfleet}';
+
+/** Unguessable (128 bits) and free of ':' (BullMQ refuses custom ids containing it). */
+export function newJobId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a job id is 22 base64url characters');
+
+export const resolvedVadParamsSchema = z.object({
+  preset: z.enum(PRESET_NAMES).nullable(),
+  maxEndSilenceMs: z.number().int(),
+  speechNoiseThres: z.number(),
+  maxSegmentMs: z.number().int(),
+  boundaries: z.enum(['padded', 'tight']),
+}) satisfies z.ZodType<ResolvedVadParams>;
+
+export const objectRefSchema = z.object({
+  bucket: z.string().min(3).max(63),
+  key: z.string().min(1).max(1024),
+});
+export type ObjectRef = z.infer<typeof objectRefSchema>;
+
+export const detectJobDataSchema = z.object({
+  tenant: z.string().min(1),
+  input: objectRefSchema.extend({
+    etag: z.string().optional(),
+    size: z.number().int().nonnegative().optional(),
+  }),
+  params: resolvedVadParamsSchema,
+  output: z.object({ bucket: z.string().min(3).max(63), prefix: z.string() }),
+  /** Epoch milliseconds at which the API accepted the job. */
+  acceptedAt: z.number().int(),
+  source: z.enum(['upload', 's3']),
+});
+export type DetectJobData = z.infer<typeof detectJobDataSchema>;
+
+export const detectJobResultSchema = z.object({
+  result: objectRefSchema,
+  cached: z.boolean(),
+  /** Audio duration. */
+  durationMs: z.number().nonnegative(),
+  channels: z.number().int().positive(),
+  /** Milliseconds per processing stage. */
+  timings: z.record(z.string(), z.number()),
+});
+export type DetectJobResult = z.infer<typeof detectJobResultSchema>;
+
+export const jobProgressSchema = z.object({
+  audioMsDone: z.number().nonnegative(),
+  audioMsTotal: z.number().nonnegative().optional(),
+});
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+
+/**
+ * A failed job's reason is the JSON of `{code, message}`, so `job.failedReason` turns back into the
+ * same error on the API side. The worker throws `UnrecoverableError(encodeJobError(e))` when
+ * `ERROR_CATALOGUE[code].retryable` is false and a plain `Error(encodeJobError(e))` otherwise.
+ */
+export function encodeJobError(err: ErrorData): string {
+  return JSON.stringify({ code: err.code, message: err.message });
+}
+
+/** Anything that is not an encoded error (a BullMQ stall message, a crash) becomes INTERNAL with a fixed message. */
+export function decodeJobError(reason: string | undefined | null): ErrorData {
+  if (reason) {
+    try {
+      return VadError.fromData(JSON.parse(reason)).toData();
+    } catch {
+      // Not JSON: a reason written by BullMQ itself (e.g. "job stalled more than allowable limit").
+    }
+  }
+  return { code: 'INTERNAL', message: ERROR_CATALOGUE.INTERNAL.message };
+}
+
+/** Every Redis key and channel outside BullMQ's own, derived from the queue prefix in one place. */
+export function queueKeys(prefix: string) {
+  return {
+    /** Set with a 1 h TTL when an active job is cancelled; the worker checks it before and while running. */
+    cancel: (jobId: string) => `${prefix}:cancel:${jobId}`,
+    /** Pub/sub channel carrying the ids of jobs to cancel. */
+    cancelChannel: `${prefix}:cancel`,
+    /** Sorted set of a tenant's job ids, score = acceptedAt (ms). */
+    tenantJobs: (tenant: string) => `${prefix}:tenant:${tenant}:jobs`,
+    /** Hash {tenant, acceptedAt, status?} kept beside the BullMQ job (outlives its removal). */
+    jobMeta: (jobId: string) => `${prefix}:jobmeta:${jobId}`,
+    /** Idempotency-Key → job id, per tenant; `keyHash` is the SHA-256 hex of the header value. */
+    idempotency: (tenant: string, keyHash: string) => `${prefix}:idem:${tenant}:${keyHash}`,
+    /** A live worker's heartbeat (30 s TTL, renewed every 10 s). */
+    worker: (workerId: string) => `${prefix}:workers:${workerId}`,
+    workerPattern: `${prefix}:workers:*`,
+  };
+}
+
+export const CANCEL_TTL_SECONDS = 3600;
+export const WORKER_HEARTBEAT_TTL_SECONDS = 30;
+export const WORKER_HEARTBEAT_INTERVAL_MS = 10_000;
+export const IDEMPOTENCY_TTL_SECONDS = 86_400;
+
+export const DEFAULT_RESULTS_PREFIX = 'results';
+
+/** Where an uploaded file is stored in the upload bucket. */
+export function uploadKey(tenant: string, jobId: string): string {
+  return `${tenant}/${jobId}/audio`;
+}
+
+/** Where a job's result JSON is stored in its output bucket. */
+export function resultKey(prefix: string, tenant: string, jobId: string): string {
+  const dir = prefix.replace(/\/+$/, '');
+  return dir ? `${dir}/${tenant}/${jobId}.json` : `${tenant}/${jobId}.json`;
+}

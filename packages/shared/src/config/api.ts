@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { commonConfigShape } from './common.js';
+
+/** `key1:tenantA,key2:tenantB` → [{key, tenant}]. */
+export const apiKeysSchema = z
+  .string()
+  .transform((s, ctx) => {
+    const entries: { key: string; tenant: string }[] = [];
+    for (const item of s.split(',').map((i) => i.trim()).filter(Boolean)) {
+      const at = item.lastIndexOf(':');
+      const key = item.slice(0, at);
+      const tenant = item.slice(at + 1);
+      if (at < 1 || !/^[A-Za-z0-9_-]{1,64}$/.test(tenant) || key.length < 16) {
+        ctx.addIssue({ code: 'custom', message: 'expected key:tenant pairs separated by commas, keys of 16+ characters, tenants of [A-Za-z0-9_-]' });
+        return z.NEVER;
+      }
+      entries.push({ key, tenant });
+    }
+    if (entries.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'expected at least one key:tenant pair' });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+export const apiConfigSchema = z.object({
+  ...commonConfigShape,
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port of the API (0 picks a free port).'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('Interface the API listens on (0.0.0.0 in containers).'),
+  API_KEYS: apiKeysSchema.describe('Comma-separated key:tenant pairs accepted as `Authorization: Bearer <key>` (required).'),
+  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).max(5 * 1024 ** 3).default(512 * 1024 ** 2).describe('Largest accepted upload; larger ones get 413 and are not stored.'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600).describe('Requests per minute per API key (counted in Redis, shared by all API instances).'),
+});
+export type ApiConfig = z.infer<typeof apiConfigSchema>;

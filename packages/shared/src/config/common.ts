@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { DEFAULT_QUEUE_PREFIX } from '../queue.js';
+
+/** A comma-separated list of S3 bucket names (empty entries dropped). */
+export const bucketListSchema = z
+  .string()
+  .regex(/^[a-z0-9.,\s-]*$/, 'expected comma-separated S3 bucket names')
+  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean));
+
+const bucketNameSchema = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3–63 of a-z 0-9 . -)');
+
+/** Variables every process (API and worker) reads. */
+export const commonConfigShape = {
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').default('redis://127.0.0.1:6379').describe('Redis holding the queue, idempotency keys, rate limits and heartbeats; its maxmemory-policy must be noeviction.'),
+  QUEUE_PREFIX: z.string().min(1).max(64).regex(/^[^:\s]+$/, 'expected no ":" or spaces').default(DEFAULT_QUEUE_PREFIX).describe('Prefix of every Redis key; braces make it a Redis Cluster hash tag.'),
+  S3_ENDPOINT: z.url().optional().describe('S3-compatible endpoint URL; unset means AWS S3 in S3_REGION.'),
+  S3_REGION: z.string().min(1).default('us-east-1').describe('S3 region.'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional().describe('S3 access key id; unset means the AWS default credential chain.'),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional().describe('S3 secret access key (with S3_ACCESS_KEY_ID).'),
+  S3_FORCE_PATH_STYLE: z.stringbool().default(false).describe('Address buckets as <endpoint>/<bucket> (needed by MinIO and s3rver).'),
+  S3_ALLOWED_BUCKETS: bucketListSchema.default([]).describe('Comma-separated buckets callers may name for input or output; UPLOAD_BUCKET and RESULTS_BUCKET are always allowed.'),
+  UPLOAD_BUCKET: bucketNameSchema.default('vadfleet-uploads').describe('Bucket receiving uploaded audio (<tenant>/<jobId>/audio).'),
+  RESULTS_BUCKET: bucketNameSchema.default('vadfleet-results').describe('Default bucket for result JSON (<prefix>/<tenant>/<jobId>.json).'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+};
+
+export const commonConfigSchema = z.object(commonConfigShape);
+export type CommonConfig = z.infer<typeof commonConfigSchema>;

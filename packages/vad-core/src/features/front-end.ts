@@ -1,0 +1,77 @@
+/**
+ * Features for one piece (spec §5, §12): fbank rows for the frames the piece needs, LFR (m = 5, n = 1)
+ * with indices clamped to the stream's first and last frame, CMVN, written as float32 model input.
+ */
+import type { PieceTask } from '../types.js';
+import type { Cmvn } from './cmvn.js';
+import { FRAME_SHIFT, Fbank, NUM_MEL_BINS, frameCount, frameDb } from './fbank.js';
+
+/** Frames of zero-cache left context that make the FSMN output exact (spec §6.3). */
+export const MODEL_CONTEXT_FRAMES = 76;
+/** LFR looks two fbank frames to each side. */
+export const LFR_RADIUS = 2;
+const LFR_FRAMES = 2 * LFR_RADIUS + 1;
+const LFR_DIM = LFR_FRAMES * NUM_MEL_BINS;
+
+/** First frame the model must see so that frame `keepFrom` is exact with zero caches. */
+export function modelStartFor(keepFrom: number): number {
+  return keepFrom < MODEL_CONTEXT_FRAMES + LFR_RADIUS ? 0 : keepFrom - MODEL_CONTEXT_FRAMES;
+}
+
+/** First fbank frame (and so first sample / 160) a piece keeping `keepFrom..` needs. */
+export function fbankStartFor(keepFrom: number): number {
+  return Math.max(0, modelStartFor(keepFrom) - LFR_RADIUS);
+}
+
+export class FrontEnd {
+  private readonly fbank = new Fbank();
+  private rows = new Float64Array(0);
+  private input = new Float32Array(0);
+
+  constructor(private readonly cmvn: Cmvn) {}
+
+  /**
+   * Model input (CMVN'd LFR, float32, row-major [frames × 400]) for frames modelStartFor(keepFrom) .. keepTo − 1.
+   * The returned array is a view on a buffer the next call reuses.
+   */
+  computeModelInput(task: PieceTask): { features: Float32Array; frames: number; modelStart: number } {
+    const modelStart = modelStartFor(task.keepFrom);
+    const available = frameCount(task.samples.length);
+    const lastFbank = task.fbankStart + available - 1;
+    const rowFrom = Math.max(0, modelStart - LFR_RADIUS);
+    const rowTo = Math.min(lastFbank, task.keepTo - 1 + LFR_RADIUS);
+    if (rowFrom < task.fbankStart || (!task.atStreamEnd && rowTo < task.keepTo - 1 + LFR_RADIUS) || task.keepTo - 1 > lastFbank) {
+      throw new RangeError(`piece samples do not cover frames ${rowFrom}..${task.keepTo + 1}`);
+    }
+    const rowCount = rowTo - rowFrom + 1;
+    if (this.rows.length < rowCount * NUM_MEL_BINS) this.rows = new Float64Array(rowCount * NUM_MEL_BINS);
+    for (let r = 0; r < rowCount; r++) {
+      this.fbank.computeFrame(task.samples, (rowFrom + r - task.fbankStart) * FRAME_SHIFT, this.rows, r * NUM_MEL_BINS);
+    }
+    const frames = task.keepTo - modelStart;
+    if (this.input.length < frames * LFR_DIM) this.input = new Float32Array(frames * LFR_DIM);
+    const { shift, scale } = this.cmvn;
+    const rows = this.rows;
+    const out = this.input;
+    for (let f = 0; f < frames; f++) {
+      const frame = modelStart + f;
+      const base = f * LFR_DIM;
+      for (let j = 0; j < LFR_FRAMES; j++) {
+        let row = frame - LFR_RADIUS + j;
+        if (row < 0) row = 0;
+        else if (row > lastFbank) row = lastFbank;
+        const src = (row - rowFrom) * NUM_MEL_BINS;
+        const dst = base + j * NUM_MEL_BINS;
+        for (let d = 0; d < NUM_MEL_BINS; d++) out[dst + d] = (rows[src + d] + shift[dst - base + d]) * scale[dst - base + d];
+      }
+    }
+    return { features: out.subarray(0, frames * LFR_DIM), frames, modelStart };
+  }
+
+  /** dB per kept frame (spec §8). */
+  computeFrameDb(task: PieceTask): Float64Array {
+    const out = new Float64Array(task.keepTo - task.keepFrom);
+    for (let f = task.keepFrom; f < task.keepTo; f++) out[f - task.keepFrom] = frameDb(task.samples, (f - task.fbankStart) * FRAME_SHIFT);
+    return out;
+  }
+}

@@ -1,0 +1,2 @@
+export { Segmenter } from './segmenter.js';
+export { FUNASR_POST_DEFAULTS, applyParams, needsFrameEnergy, parsePostConfig, type PostConfig } from './post-config.js';
