@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // one after another; each test isolates itself with a random queue prefix and bucket.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'infra'],
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,

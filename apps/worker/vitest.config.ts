@@ -1,3 +1,11 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: 'worker', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } });
+// End-to-end tests start the built apps (apps/*/dist) as child processes: run `npm run build` first.
+export default defineProject({
+  test: {
+    name: 'worker',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['@vadfleet/testkit/global-setup'],
+    testTimeout: 120_000,
+  },
+});

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 export * from './config/common.js';
 export * from './config/api.js';
+export * from './config/worker.js';
+export * from './config/worker.js';
 
 /** A configuration that failed validation; the message names every offending variable. */
 export class ConfigError extends Error {
@@ -24,7 +26,7 @@ export function parseConfig<S extends z.ZodObject>(schema: S, env: Record<string
     const name = String(issue.path[0] ?? '(config)');
     const description = (schema.shape[name] as z.ZodType | undefined)?.description;
     const problem = issue.code === 'invalid_type' && input[name] === undefined ? 'is required' : issue.message;
-    return `  ${name}: ${problem}${description ? ` (${description})` : ''}`;
+    return `  ${name}: ${problem}${description ? ` — ${description}` : ''}`;
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }

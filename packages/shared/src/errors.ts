@@ -10,7 +10,7 @@ export const ERROR_CATALOGUE = {
   UNSUPPORTED_FORMAT: { status: 415, retryable: false, message: 'The audio format is not supported.' },
   AUDIO_TOO_LONG: { status: 413, retryable: false, message: 'The audio is longer than the configured maximum duration.' },
   TOO_MANY_CHANNELS: { status: 422, retryable: false, message: 'The audio has more channels than the configured maximum.' },
-  INVALID_PARAMS: { status: 400, retryable: false, message: 'A VAD parameter is invalid.' },
+  INVALID_PARAMS: { status: 400, retryable: false, message: 'A parameter is invalid.' },
   // Model
   MODEL_NOT_FOUND: { status: 503, retryable: false, message: 'The FSMN-VAD model files were not found. Run `npm run model:fetch` or set VAD_MODEL_DIR.' },
   MODEL_INVALID: { status: 503, retryable: false, message: 'The FSMN-VAD model files are corrupt. Run `npm run model:fetch` to download them again.' },
@@ -31,6 +31,7 @@ export const ERROR_CATALOGUE = {
   JOB_CANCELLED: { status: 409, retryable: false, message: 'The job was cancelled.' },
   STORAGE_UNAVAILABLE: { status: 503, retryable: true, message: 'The object store is unavailable; try again later.' },
   QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'The job queue is unavailable; try again later.' },
+  WEBHOOK_DELIVERY_FAILED: { status: 502, retryable: true, message: 'The webhook target did not accept the delivery.' },
   TIMEOUT: { status: 504, retryable: true, message: 'The operation timed out.' },
   INTERNAL: { status: 500, retryable: true, message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;

@@ -133,7 +133,7 @@ export const METRICS = {
   realTimeFactor: {
     name: 'vadfleet_real_time_factor_ratio',
     type: 'histogram',
-    help: 'Processing wall time of a job divided by its audio duration (cache hits excluded); below 1 is faster than real time.',
+    help: 'Wall time of the audio pipeline for a job (decoding to segments; S3 transfers excluded) divided by its audio duration (cache hits excluded); below 1 is faster than real time.',
     unit: 'ratio',
     labels: [],
     buckets: RTF_BUCKETS,

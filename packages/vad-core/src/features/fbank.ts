@@ -2,18 +2,23 @@
  * Kaldi `compute-fbank-feats` as FunASR configures it (spec §4): 25 ms frames every 10 ms at 16 kHz,
  * DC removal, pre-emphasis 0.97, symmetric Hamming window, 512-point FFT, 80 unnormalised HTK-mel
  * triangles over 20 Hz..8 kHz, natural log floored at FLT_EPSILON. No dither, snip edges.
- * Float64 throughout (spec §15.1: conforms, and stays within 2e-4 of kaldi-native-fbank).
+ * Float64 throughout (spec §15.1), computed by a WebAssembly SIMD kernel (wasm/fbank-kernel.ts, two
+ * frames per vector); this module builds its tables once and moves samples in and rows out.
  */
-import { RealFft512 } from './real-fft.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { VadError } from '@vadfleet/shared/errors';
 
 export const SAMPLE_RATE = 16_000;
 export const FRAME_LENGTH = 400;
 export const FRAME_SHIFT = 160;
 export const NUM_MEL_BINS = 80;
-const NUM_FFT_BINS = 256;
-const PREEMPHASIS = 0.97;
-const LOG_FLOOR = 1.1920928955078125e-7;
+const FFT_SIZE = 512;
+const NUM_FFT_BINS = FFT_SIZE / 2;
 const LOW_FREQ_HZ = 20;
+/** Frames per kernel call: bounds the kernel's memory (~0.7 MB) whatever the piece length. */
+const CHUNK_FRAMES = 512;
+const CHUNK_SAMPLES = (CHUNK_FRAMES - 1) * FRAME_SHIFT + FRAME_LENGTH;
+const KERNEL_FILE = 'fbank-kernel.wasm';
 
 /** Number of whole frames in `sampleCount` samples (spec §4.1). */
 export function frameCount(sampleCount: number): number {
@@ -22,10 +27,11 @@ export function frameCount(sampleCount: number): number {
 
 const melOf = (hz: number): number => 1127 * Math.log(1 + hz / 700);
 
-/** Sparse mel bank: filter b covers FFT bins start[b] .. start[b] + weights[b].length − 1. */
+/** Sparse mel bank: triangle b weighs FFT bins first[b] .. with weights[offset[b] .. offset[b + 1]). */
 interface MelBank {
-  start: Int32Array;
-  weights: Float64Array[];
+  first: Int32Array;
+  offset: Int32Array;
+  weights: Float64Array;
 }
 
 function buildMelBank(): MelBank {
@@ -33,65 +39,126 @@ function buildMelBank(): MelBank {
   const melHigh = melOf(SAMPLE_RATE / 2);
   const delta = (melHigh - melLow) / (NUM_MEL_BINS + 1);
   const binMel = new Float64Array(NUM_FFT_BINS);
-  for (let k = 0; k < NUM_FFT_BINS; k++) binMel[k] = melOf((k * SAMPLE_RATE) / (2 * NUM_FFT_BINS));
-  const start = new Int32Array(NUM_MEL_BINS);
-  const weights: Float64Array[] = [];
+  for (let k = 0; k < NUM_FFT_BINS; k++) binMel[k] = melOf((k * SAMPLE_RATE) / FFT_SIZE);
+  const first = new Int32Array(NUM_MEL_BINS);
+  const offset = new Int32Array(NUM_MEL_BINS + 1);
+  const weights: number[] = [];
   for (let b = 0; b < NUM_MEL_BINS; b++) {
     const left = melLow + b * delta;
     const centre = melLow + (b + 1) * delta;
     const right = melLow + (b + 2) * delta;
-    const w: number[] = [];
-    let first = -1;
+    first[b] = -1;
     for (let k = 0; k < NUM_FFT_BINS; k++) {
       const m = binMel[k];
       if (m > left && m < right) {
-        if (first < 0) first = k;
-        w.push(m <= centre ? (m - left) / (centre - left) : (right - m) / (right - centre));
+        if (first[b] < 0) first[b] = k;
+        weights.push(m <= centre ? (m - left) / (centre - left) : (right - m) / (right - centre));
       }
     }
-    start[b] = first;
-    weights.push(Float64Array.from(w));
+    offset[b + 1] = weights.length;
   }
-  return { start, weights };
+  return { first, offset, weights: Float64Array.from(weights) };
 }
 
+/** The part of Node's WebAssembly global used here (its typings ship with lib.dom, which this package does not load). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+type TableName = 'WINDOW' | 'BIT_REVERSE' | 'TWIDDLE' | 'SPLIT_TWIDDLE' | 'MEL_FIRST' | 'MEL_OFFSET' | 'MEL_WEIGHTS' | 'HEAP_BASE';
+/** wasm/fbank-kernel.ts's exports: the entry point, its memory and the byte addresses of its regions. */
+type KernelExports = { memory: { buffer: ArrayBuffer; grow(pages: number): number }; computeFrames(samples: number, count: number, out: number): void } & Record<
+  TableName,
+  { value: number }
+>;
+
+let compiled: object | undefined;
+
+function kernelModule(): object {
+  if (!compiled) {
+    // The kernel is a build output next to dist/features/fbank.js; tests that run this file from src/
+    // use the package's build.
+    const url = [new URL(`./${KERNEL_FILE}`, import.meta.url), new URL(`../../dist/features/${KERNEL_FILE}`, import.meta.url)].find((u) => existsSync(u));
+    if (!url) throw new VadError('INTERNAL', `${KERNEL_FILE} is missing: build @vadfleet/vad-core first (npm run build).`);
+    compiled = new wasm.Module(readFileSync(url));
+  }
+  return compiled;
+}
+
+const align16 = (n: number): number => (n + 15) & ~15;
+
+/** One kernel instance with its own memory; use one Fbank per thread. */
 export class Fbank {
-  private readonly fft = new RealFft512();
-  private readonly window = new Float64Array(FRAME_LENGTH);
-  private readonly frame = new Float64Array(RealFft512.SIZE);
-  private readonly power = new Float64Array(NUM_FFT_BINS);
-  private readonly mel = buildMelBank();
+  private readonly kernel: KernelExports;
+  private readonly samplesPtr: number;
+  private readonly outPtr: number;
+  private readonly samplesIn: Float32Array;
+  private readonly rowsOut: Float64Array;
 
   constructor() {
+    this.kernel = new wasm.Instance(kernelModule()).exports as KernelExports;
+    const { memory } = this.kernel;
+    const at = (name: TableName): number => this.kernel[name].value;
+    this.samplesPtr = align16(at('HEAP_BASE'));
+    this.outPtr = align16(this.samplesPtr + CHUNK_SAMPLES * 4);
+    const bytes = this.outPtr + CHUNK_FRAMES * NUM_MEL_BINS * 8;
+    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65_536));
+    const buffer = memory.buffer;
+    this.samplesIn = new Float32Array(buffer, this.samplesPtr, CHUNK_SAMPLES);
+    this.rowsOut = new Float64Array(buffer, this.outPtr, CHUNK_FRAMES * NUM_MEL_BINS);
+
+    const window = new Float64Array(buffer, at('WINDOW'), FRAME_LENGTH);
     const a = (2 * Math.PI) / (FRAME_LENGTH - 1);
-    for (let i = 0; i < FRAME_LENGTH; i++) this.window[i] = 0.54 - 0.46 * Math.cos(a * i);
+    for (let i = 0; i < FRAME_LENGTH; i++) window[i] = 0.54 - 0.46 * Math.cos(a * i);
+
+    const n = FFT_SIZE / 2;
+    const bitReverse = new Int32Array(buffer, at('BIT_REVERSE'), n);
+    for (let i = 0; i < n; i++) {
+      let r = 0;
+      for (let b = 1, j = i; b < n; b <<= 1, j >>= 1) r = (r << 1) | (j & 1);
+      bitReverse[i] = r;
+    }
+    const twiddle = new Float64Array(buffer, at('TWIDDLE'), 2 * n);
+    for (let h = 4; h < n; h <<= 1) {
+      for (let k = 0; k < h; k++) {
+        twiddle[2 * (h + k)] = Math.cos((-Math.PI * k) / h);
+        twiddle[2 * (h + k) + 1] = Math.sin((-Math.PI * k) / h);
+      }
+    }
+    const split = new Float64Array(buffer, at('SPLIT_TWIDDLE'), 2 * n);
+    for (let k = 0; k < n; k++) {
+      split[2 * k] = Math.cos((-2 * Math.PI * k) / FFT_SIZE);
+      split[2 * k + 1] = Math.sin((-2 * Math.PI * k) / FFT_SIZE);
+    }
+    const mel = buildMelBank();
+    new Int32Array(buffer, at('MEL_FIRST'), NUM_MEL_BINS).set(mel.first);
+    new Int32Array(buffer, at('MEL_OFFSET'), NUM_MEL_BINS + 1).set(mel.offset);
+    new Float64Array(buffer, at('MEL_WEIGHTS'), mel.weights.length).set(mel.weights);
+  }
+
+  /**
+   * Writes the 80 log-mel energies of `count` consecutive frames, the first starting at `samples[offset]`,
+   * into `out` from `outOffset` on (row-major, 80 per frame).
+   */
+  computeFrames(samples: Float32Array, offset: number, count: number, out: Float64Array, outOffset: number): void {
+    if (count <= 0) return;
+    if (offset < 0 || offset + (count - 1) * FRAME_SHIFT + FRAME_LENGTH > samples.length) {
+      throw new RangeError(`${count} frames from sample ${offset} need more than the ${samples.length} samples given`);
+    }
+    for (let done = 0; done < count; done += CHUNK_FRAMES) {
+      const frames = Math.min(CHUNK_FRAMES, count - done);
+      const from = offset + done * FRAME_SHIFT;
+      this.samplesIn.set(samples.subarray(from, from + (frames - 1) * FRAME_SHIFT + FRAME_LENGTH));
+      this.kernel.computeFrames(this.samplesPtr, frames, this.outPtr);
+      out.set(this.rowsOut.subarray(0, frames * NUM_MEL_BINS), outOffset + done * NUM_MEL_BINS);
+    }
   }
 
   /** Writes the 80 log-mel energies of the frame starting at `samples[offset]` into `out[outOffset..+80)`. */
   computeFrame(samples: Float32Array, offset: number, out: Float64Array, outOffset: number): void {
-    const x = this.frame;
-    let sum = 0;
-    for (let i = 0; i < FRAME_LENGTH; i++) {
-      const v = samples[offset + i];
-      x[i] = v;
-      sum += v;
-    }
-    const mean = sum / FRAME_LENGTH;
-    for (let i = 0; i < FRAME_LENGTH; i++) x[i] -= mean;
-    // Backwards so each step uses the un-emphasised previous sample; x[0] is emphasised against itself.
-    for (let i = FRAME_LENGTH - 1; i > 0; i--) x[i] -= PREEMPHASIS * x[i - 1];
-    x[0] -= PREEMPHASIS * x[0];
-    for (let i = 0; i < FRAME_LENGTH; i++) x[i] *= this.window[i];
-    x.fill(0, FRAME_LENGTH);
-    this.fft.powerSpectrum(x, this.power);
-    const { start, weights } = this.mel;
-    for (let b = 0; b < NUM_MEL_BINS; b++) {
-      const w = weights[b];
-      const k0 = start[b];
-      let e = 0;
-      for (let j = 0; j < w.length; j++) e += w[j] * this.power[k0 + j];
-      out[outOffset + b] = Math.log(e > LOG_FLOOR ? e : LOG_FLOOR);
-    }
+    this.computeFrames(samples, offset, 1, out, outOffset);
   }
 }
 

@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { VadError } from '@vadfleet/shared/errors';
+import {
+  DETECT_JOB_NAME,
+  decodeJobError,
+  detectJobResultSchema,
+  IDEMPOTENCY_TTL_SECONDS,
+  jobProgressSchema,
+  queueKeys,
+  type DetectJobData,
+} from '@vadfleet/shared/queue';
+import type { JobStatus, JobView } from '@vadfleet/shared/schemas';
+import type { DetectQueue } from '@vadfleet/platform/queue';
+import { requestCancellation } from '@vadfleet/platform/cancel-signal';
+
+/** Index entries and job metadata outlive BullMQ's longest retention (failed jobs: 7 days) by a day. */
+const INDEX_RETENTION_MS = 8 * 24 * 3600 * 1000;
+
+type QueueJob = Job<DetectJobData, unknown, string>;
+
+export type IdempotencyClaim = { kind: 'new' } | { kind: 'existing'; jobId: string };
+
+export type CancelOutcome = { kind: 'cancelled'; view: JobView } | { kind: 'signalled'; view: JobView };
+
+interface JobMeta {
+  tenant: string;
+  acceptedAt: number;
+  status?: 'cancelled';
+  cancelledAt?: number;
+}
+
+function iso(ms: number | undefined): string | undefined {
+  return ms ? new Date(ms).toISOString() : undefined;
+}
+
+function encodeCursor(score: number, jobId: string): string {
+  return Buffer.from(JSON.stringify([score, jobId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') return [value[0], value[1]];
+  } catch {
+    // fall through
+  }
+  throw new VadError('BAD_REQUEST', 'The cursor is invalid; pass `nextCursor` from the previous page unchanged.');
+}
+
+/**
+ * The API's view of jobs: enqueueing with idempotency, the per-tenant index (listing, isolation,
+ * cancelled status that outlives the removed BullMQ job), status views and cancellation.
+ */
+export class JobStore {
+  private readonly keys: ReturnType<typeof queueKeys>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly queue: DetectQueue,
+    private readonly prefix: string,
+  ) {
+    this.keys = queueKeys(prefix);
+  }
+
+  /**
+   * Reserves `idempotencyKey` for `jobId` (SET NX, 24 h). `fingerprint` identifies the request; the same
+   * key with a different request is a CONFLICT.
+   */
+  async claimIdempotencyKey(tenant: string, idempotencyKey: string, jobId: string, fingerprint: string): Promise<IdempotencyClaim> {
+    const key = this.keys.idempotency(tenant, createHash('sha256').update(idempotencyKey).digest('hex'));
+    const value = JSON.stringify([jobId, fingerprint]);
+    const set = await this.redis.set(key, value, 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX');
+    if (set === 'OK') return { kind: 'new' };
+    const stored = await this.redis.get(key);
+    if (stored === null) return this.claimIdempotencyKey(tenant, idempotencyKey, jobId, fingerprint); // expired just now
+    const [existingId, existingFingerprint] = JSON.parse(stored) as [string, string];
+    if (existingFingerprint !== fingerprint) {
+      throw new VadError('CONFLICT', 'This Idempotency-Key was already used with a different request in the last 24 hours.');
+    }
+    return { kind: 'existing', jobId: existingId };
+  }
+
+  async releaseIdempotencyKey(tenant: string, idempotencyKey: string): Promise<void> {
+    await this.redis.del(this.keys.idempotency(tenant, createHash('sha256').update(idempotencyKey).digest('hex')));
+  }
+
+  /** Indexes the job under its tenant, then enqueues it. */
+  async enqueue(jobId: string, data: DetectJobData): Promise<void> {
+    const meta = this.keys.jobMeta(jobId);
+    const index = this.keys.tenantJobs(data.tenant);
+    await this.redis
+      .multi()
+      .hset(meta, { tenant: data.tenant, acceptedAt: String(data.acceptedAt) })
+      .pexpire(meta, INDEX_RETENTION_MS)
+      .zadd(index, data.acceptedAt, jobId)
+      .zremrangebyscore(index, '-inf', data.acceptedAt - INDEX_RETENTION_MS)
+      .pexpire(index, INDEX_RETENTION_MS)
+      .exec();
+    await this.queue.add(DETECT_JOB_NAME, data, { jobId });
+  }
+
+  private async meta(jobId: string): Promise<JobMeta | null> {
+    const raw = await this.redis.hgetall(this.keys.jobMeta(jobId));
+    if (!raw.tenant) return null;
+    return {
+      tenant: raw.tenant,
+      acceptedAt: Number(raw.acceptedAt),
+      status: raw.status === 'cancelled' ? 'cancelled' : undefined,
+      cancelledAt: raw.cancelledAt ? Number(raw.cancelledAt) : undefined,
+    };
+  }
+
+  /** The job as its tenant sees it; another tenant's job, or one long gone, is NOT_FOUND. */
+  async view(tenant: string, jobId: string): Promise<JobView> {
+    const found = await this.find(tenant, jobId);
+    return found.view;
+  }
+
+  private async find(tenant: string, jobId: string): Promise<{ view: JobView; job: QueueJob | undefined; state: string }> {
+    const meta = await this.meta(jobId);
+    if (!meta || meta.tenant !== tenant) throw new VadError('NOT_FOUND', `No job ${jobId} for this API key.`);
+    const job = (await this.queue.getJob(jobId)) as QueueJob | undefined;
+    if (meta.status === 'cancelled' && !job) {
+      const view: JobView = {
+        id: jobId,
+        status: 'cancelled',
+        progress: { audioMsDone: 0 },
+        createdAt: iso(meta.acceptedAt)!,
+        finishedAt: iso(meta.cancelledAt),
+        error: { code: 'JOB_CANCELLED', message: 'The job was cancelled before it started.' },
+        attempts: 0,
+      };
+      return { view, job, state: 'cancelled' };
+    }
+    if (!job) throw new VadError('NOT_FOUND', `Job ${jobId} has expired.`);
+    const state = await job.getState();
+    return { view: this.toView(job, state), job, state };
+  }
+
+  private toView(job: QueueJob, state: string): JobView {
+    let status: JobStatus;
+    if (state === 'active') status = 'active';
+    else if (state === 'completed') status = 'completed';
+    else if (state === 'failed') status = 'failed';
+    else status = 'queued'; // waiting, prioritized, delayed (retry backoff), waiting-children
+    const progress = jobProgressSchema.safeParse(job.progress);
+    const view: JobView = {
+      id: job.id!,
+      status,
+      progress: progress.success ? progress.data : { audioMsDone: 0 },
+      createdAt: iso(job.data.acceptedAt ?? job.timestamp)!,
+      startedAt: iso(job.processedOn),
+      finishedAt: status === 'completed' || status === 'failed' ? iso(job.finishedOn) : undefined,
+      attempts: job.attemptsMade,
+    };
+    if (status === 'completed') {
+      const result = detectJobResultSchema.safeParse(job.returnvalue);
+      if (result.success) {
+        view.result = result.data.result;
+        view.cached = result.data.cached;
+        view.timings = result.data.timings;
+        view.progress = { audioMsDone: result.data.durationMs, audioMsTotal: result.data.durationMs };
+      }
+    }
+    if (status === 'failed') {
+      view.error = decodeJobError(job.failedReason);
+      if (view.error.code === 'JOB_CANCELLED') view.status = 'cancelled';
+    }
+    return view;
+  }
+
+  /** A page of the tenant's jobs, newest first. */
+  async list(tenant: string, limit: number, cursor?: string): Promise<{ items: JobView[]; nextCursor: string | null }> {
+    const index = this.keys.tenantJobs(tenant);
+    let max = '+inf';
+    let skip = (_score: number, _id: string) => false;
+    let extra = 0;
+    if (cursor) {
+      const [score, lastId] = decodeCursor(cursor);
+      max = String(score);
+      // Members with equal scores come in reverse lexical order; skip those up to the cursor's.
+      skip = (s, id) => s === score && id >= lastId;
+      extra = await this.redis.zcount(index, score, score);
+    }
+    const raw = await this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1 + extra);
+    const entries: [string, number][] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      const id = raw[i];
+      const score = Number(raw[i + 1]);
+      if (!skip(score, id)) entries.push([id, score]);
+    }
+    const page = entries.slice(0, limit);
+    const items: JobView[] = [];
+    for (const [id] of page) {
+      try {
+        items.push(await this.view(tenant, id));
+      } catch (err) {
+        if (!(err instanceof VadError && err.code === 'NOT_FOUND')) throw err;
+        await this.redis.zrem(index, id); // expired from BullMQ: drop from the index
+      }
+    }
+    const last = page.at(-1);
+    return { items, nextCursor: entries.length > limit && last ? encodeCursor(last[1], last[0]) : null };
+  }
+
+  /**
+   * A queued job is removed and recorded as cancelled; an active one is signalled (the worker aborts it
+   * and fails it with JOB_CANCELLED). A finished job cannot be cancelled.
+   */
+  async cancel(tenant: string, jobId: string): Promise<CancelOutcome & { data?: DetectJobData }> {
+    const { view, job, state } = await this.find(tenant, jobId);
+    if (view.status === 'completed' || view.status === 'failed' || view.status === 'cancelled') {
+      throw new VadError('CONFLICT', `Job ${jobId} is already ${view.status}.`);
+    }
+    if (job && state !== 'active') {
+      try {
+        await job.remove();
+        const cancelledAt = Date.now();
+        await this.redis.hset(this.keys.jobMeta(jobId), { status: 'cancelled', cancelledAt: String(cancelledAt) });
+        return { kind: 'cancelled', view: (await this.find(tenant, jobId)).view, data: job.data };
+      } catch (err) {
+        // Locked: a worker picked it up in the meantime; cancel it as an active job below.
+        if (await job.isActive().catch(() => false)) return this.signal(tenant, jobId);
+        throw err;
+      }
+    }
+    return this.signal(tenant, jobId);
+  }
+
+  private async signal(tenant: string, jobId: string): Promise<CancelOutcome> {
+    await requestCancellation(this.redis, this.prefix, jobId);
+    return { kind: 'signalled', view: await this.view(tenant, jobId) };
+  }
+}

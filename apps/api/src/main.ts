@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { apiConfigSchema, parseConfig, type ApiConfig } from '@vadfleet/shared/config';
+import { createApiMetrics } from '@vadfleet/platform/metrics';
+import { QueueDepthSampler } from '@vadfleet/platform/queue-depth-sampler';
+import { listLiveWorkers } from '@vadfleet/platform/redis-heartbeat';
+import { createS3Client, ObjectStore } from '@vadfleet/platform/object-store';
+import { assertNoEviction, createDetectQueue, createRedis } from '@vadfleet/platform/queue';
+import { buildApp } from './app.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+let config: ApiConfig;
+try {
+  config = parseConfig(apiConfigSchema, process.env);
+} catch (err) {
+  fail((err as Error).message);
+}
+
+const logger = pino({
+  level: config.LOG_LEVEL,
+  base: { service: 'api' },
+  redact: ['req.headers.authorization', 'req.headers.cookie'],
+});
+
+// An HTTP process should fail a request rather than wait forever for Redis (the worker does the opposite).
+const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+try {
+  await assertNoEviction(redis);
+} catch (err) {
+  redis.disconnect();
+  fail((err as Error).message);
+}
+
+const s3 = createS3Client({
+  endpoint: config.S3_ENDPOINT,
+  region: config.S3_REGION,
+  accessKeyId: config.S3_ACCESS_KEY_ID,
+  secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+  forcePathStyle: config.S3_FORCE_PATH_STYLE,
+});
+const objectStore = new ObjectStore(s3);
+try {
+  await objectStore.ensureBucket(config.UPLOAD_BUCKET);
+  await objectStore.ensureBucket(config.RESULTS_BUCKET);
+} catch (err) {
+  redis.disconnect();
+  fail(`Cannot prepare the S3 buckets: ${(err as Error).message}`);
+}
+
+const queue = createDetectQueue(redis, { prefix: config.QUEUE_PREFIX });
+const metrics = createApiMetrics();
+const app = await buildApp({ config, redis, queue, objectStore, metrics, logger, version });
+const sampler = new QueueDepthSampler(queue, metrics, {
+  intervalMs: 15_000,
+  countWorkers: async () => (await listLiveWorkers(redis, config.QUEUE_PREFIX)).length,
+  onError: (err) => logger.warn({ err }, 'queue depth sample failed'),
+});
+sampler.start();
+
+const url = await app.listen({ port: config.PORT, host: config.HOST });
+const address = app.server.address();
+const listening = typeof address === 'object' && address ? `http://${config.HOST}:${address.port}` : url;
+logger.info({ url: listening }, `api listening at ${listening}`);
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  logger.info({ signal }, 'api shutting down');
+  try {
+    sampler.stop();
+    await app.close(); // stops accepting, lets in-flight requests finish
+    await queue.close();
+    await redis.quit();
+    s3.destroy();
+    logger.info('api stopped');
+    process.exit(0);
+  } catch (err) {
+    logger.error({ err }, 'api shutdown failed');
+    process.exit(1);
+  }
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

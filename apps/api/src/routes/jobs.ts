@@ -1,0 +1,289 @@
+import { createHash } from 'node:crypto';
+import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiConfig } from '@vadfleet/shared/config';
+import { VadError } from '@vadfleet/shared/errors';
+import { DEFAULT_RESULTS_PREFIX, newJobId, uploadKey, type DetectJobData } from '@vadfleet/shared/queue';
+import {
+  createJobJsonBodySchema,
+  createJobMultipartBodySchema,
+  errorBodySchema,
+  idempotencyHeadersSchema,
+  jobAcceptedSchema,
+  jobIdParamsSchema,
+  jobListSchema,
+  jobViewSchema,
+  listJobsQuerySchema,
+  resultDocumentSchema,
+} from '@vadfleet/shared/schemas';
+import { canonicalParams, resolveVadParams, vadParamsSchema, type VadParamsInput } from '@vadfleet/shared/vad-params';
+import type { ApiMetrics } from '@vadfleet/platform/metrics';
+import type { ObjectStore } from '@vadfleet/platform/object-store';
+import type { JobStore } from '../job-store.js';
+
+export interface JobRouteDeps {
+  config: ApiConfig;
+  jobs: JobStore;
+  objectStore: ObjectStore;
+  metrics: ApiMetrics;
+}
+
+/** Room for multipart boundaries and the params field on top of MAX_UPLOAD_BYTES in the Content-Length check. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, errorBodySchema]));
+
+/** Zod issues → INVALID_PARAMS naming the field (`params.maxEndSilenceMs`) or BAD_REQUEST for the rest of a body. */
+function bodyError(error: z.ZodError, where: string): VadError {
+  const issue = error.issues[0];
+  const path = issue.path.map(String);
+  if (where === 'params' || path[0] === 'params') {
+    const field = where === 'params' ? path.join('.') : path.slice(1).join('.');
+    const name = field ? `params.${field}` : 'params';
+    const detail = issue.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    return new VadError('INVALID_PARAMS', `Invalid ${name}: ${detail}.`, { field: field || undefined });
+  }
+  const name = path.length ? `${where}.${path.join('.')}` : where;
+  const detail = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+  return new VadError('BAD_REQUEST', `Invalid ${name}: ${detail}.`);
+}
+
+function parseParamsField(text: string): VadParamsInput {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new VadError('BAD_REQUEST', `The params field is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = vadParamsSchema.safeParse(json);
+  if (!parsed.success) throw bodyError(parsed.error, 'params');
+  return parsed.data;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promise<void> {
+  const { config, jobs, objectStore, metrics } = deps;
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const allowedBuckets = new Set([...config.S3_ALLOWED_BUCKETS, config.UPLOAD_BUCKET, config.RESULTS_BUCKET]);
+
+  const assertBucketAllowed = (bucket: string, role: 'input' | 'output') => {
+    if (!allowedBuckets.has(bucket)) {
+      throw new VadError('BUCKET_NOT_ALLOWED', `The ${role} bucket "${bucket}" is not in S3_ALLOWED_BUCKETS.`);
+    }
+  };
+
+  const accepted = async (reply: FastifyReply, tenant: string, id: string) => {
+    // A replayed Idempotency-Key reports the job's current status (its first request may still be enqueueing).
+    const status = await jobs.view(tenant, id).then(
+      (v) => v.status,
+      () => 'queued' as const,
+    );
+    const self = `/v1/jobs/${id}`;
+    return reply.code(202).header('location', self).send({ id, status, links: { self, result: `${self}/result` } });
+  };
+
+  /**
+   * Claims the Idempotency-Key (if any), runs `create`, and releases the key if creation fails so the
+   * client can retry with it. Resolves to the id of the job that answers this request.
+   */
+  const withIdempotency = async (request: FastifyRequest, fingerprint: string, create: (jobId: string) => Promise<void>) => {
+    const key = request.headers['idempotency-key'];
+    const jobId = newJobId();
+    if (typeof key === 'string') {
+      const claim = await jobs.claimIdempotencyKey(request.tenant, key, jobId, fingerprint);
+      if (claim.kind === 'existing') return { jobId: claim.jobId, replayed: true };
+    }
+    try {
+      await create(jobId);
+    } catch (err) {
+      if (typeof key === 'string') await jobs.releaseIdempotencyKey(request.tenant, key).catch(() => undefined);
+      throw err;
+    }
+    return { jobId, replayed: false };
+  };
+
+  const enqueue = async (jobId: string, data: DetectJobData) => {
+    await jobs.enqueue(jobId, data);
+    metrics.jobsAccepted.inc({ source: data.source });
+  };
+
+  const createFromJson = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.body === undefined || request.body === null) {
+      throw new VadError('BAD_REQUEST', 'Send a JSON body {"input": {"s3": {...}}} or a multipart/form-data upload with a `file` field.');
+    }
+    const parsed = createJobJsonBodySchema.safeParse(request.body);
+    if (!parsed.success) throw bodyError(parsed.error, 'body');
+    const body = parsed.data;
+    assertBucketAllowed(body.input.s3.bucket, 'input');
+    const output = { bucket: body.output?.s3.bucket ?? config.RESULTS_BUCKET, prefix: body.output?.s3.prefix ?? DEFAULT_RESULTS_PREFIX };
+    assertBucketAllowed(output.bucket, 'output');
+    const params = resolveVadParams(body.params);
+    const fingerprint = sha256(JSON.stringify(['s3', body.input.s3.bucket, body.input.s3.key, canonicalParams(params), output.bucket, output.prefix]));
+    const { jobId } = await withIdempotency(request, fingerprint, async (id) => {
+      const head = await objectStore.head(body.input.s3.bucket, body.input.s3.key);
+      if (!head) throw new VadError('INPUT_NOT_FOUND', `s3://${body.input.s3.bucket}/${body.input.s3.key} does not exist.`);
+      await enqueue(id, {
+        tenant: request.tenant,
+        input: { bucket: body.input.s3.bucket, key: body.input.s3.key, etag: head.etag, size: head.size },
+        params,
+        output,
+        acceptedAt: Date.now(),
+        source: 's3',
+      });
+    });
+    return accepted(reply, request.tenant, jobId);
+  };
+
+  /** Streams the `file` part straight to S3; `params`, if sent, must come first. */
+  const createFromUpload = async (request: FastifyRequest, reply: FastifyReply) => {
+    const declared = Number(request.headers['content-length']);
+    if (declared > config.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES) {
+      throw new VadError('PAYLOAD_TOO_LARGE', `The upload is larger than the maximum of ${config.MAX_UPLOAD_BYTES} bytes.`);
+    }
+    let paramsInput: VadParamsInput = {};
+    let result: { jobId: string } | undefined;
+    const parts = request.parts({
+      // One byte over the limit reaches ObjectStore.putStream, which refuses it and cleans up.
+      limits: { fileSize: config.MAX_UPLOAD_BYTES + 1, files: 1, fields: 4, fieldSize: 64 * 1024, parts: 5 },
+    });
+    for await (const part of parts) {
+      if (part.type === 'field') {
+        if (part.fieldname !== 'params') throw new VadError('BAD_REQUEST', `Unexpected form field "${part.fieldname}"; expected "params" and "file".`);
+        if (result) throw new VadError('BAD_REQUEST', 'Send the params field before the file field.');
+        paramsInput = parseParamsField(String(part.value));
+        continue;
+      }
+      if (part.fieldname !== 'file' || result) {
+        part.file.resume();
+        throw new VadError('BAD_REQUEST', 'Send exactly one file, in the form field "file".');
+      }
+      result = await storeUpload(request, part, paramsInput);
+    }
+    if (!result) throw new VadError('BAD_REQUEST', 'The multipart form has no "file" field.');
+    return accepted(reply, request.tenant, result.jobId);
+  };
+
+  const storeUpload = async (request: FastifyRequest, part: MultipartFile, paramsInput: VadParamsInput) => {
+    const params = resolveVadParams(paramsInput);
+    return withIdempotency(request, sha256(JSON.stringify(['upload', canonicalParams(params)])), async (jobId) => {
+      const key = uploadKey(request.tenant, jobId);
+      const stored = await objectStore.putStream(config.UPLOAD_BUCKET, key, part.file, {
+        contentType: part.mimetype || 'application/octet-stream',
+        maxBytes: config.MAX_UPLOAD_BYTES,
+      });
+      try {
+        await enqueue(jobId, {
+          tenant: request.tenant,
+          input: { bucket: config.UPLOAD_BUCKET, key, etag: stored.etag, size: stored.size },
+          params,
+          output: { bucket: config.RESULTS_BUCKET, prefix: DEFAULT_RESULTS_PREFIX },
+          acceptedAt: Date.now(),
+          source: 'upload',
+        });
+      } catch (err) {
+        await objectStore.delete(config.UPLOAD_BUCKET, key).catch(() => undefined);
+        throw err;
+      }
+    }).finally(() => part.file.resume()); // an idempotent replay leaves the file unread: drain it
+  };
+
+  r.post(
+    '/jobs',
+    {
+      schema: {
+        summary: 'Submit audio for voice-activity detection',
+        description:
+          'Either upload the audio as multipart/form-data (field `file`, optional `params` JSON field first), ' +
+          'or name an S3 object with a JSON body. Uploads stream to S3 and may not exceed MAX_UPLOAD_BYTES.',
+        tags: ['jobs'],
+        headers: idempotencyHeadersSchema,
+        response: { 202: jobAcceptedSchema, ...errors(400, 401, 403, 404, 409, 413, 429, 503) },
+      },
+      config: {
+        // The body is validated in the handler (a streamed upload has no body to validate up front), so
+        // the two request bodies are added to the OpenAPI document here.
+        swaggerTransform: (doc) => {
+          const out = jsonSchemaTransform(doc) as { schema: Record<string, unknown>; url: string };
+          const toJson = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' });
+          out.schema.body = {
+            content: {
+              'application/json': { schema: toJson(createJobJsonBodySchema) },
+              'multipart/form-data': { schema: toJson(createJobMultipartBodySchema) },
+            },
+          };
+          return out;
+        },
+      },
+    },
+    async (request, reply) => (request.isMultipart() ? createFromUpload(request, reply) : createFromJson(request, reply)),
+  );
+
+  r.get(
+    '/jobs',
+    {
+      schema: {
+        summary: "List the caller's jobs, newest first",
+        tags: ['jobs'],
+        querystring: listJobsQuerySchema,
+        response: { 200: jobListSchema, ...errors(400, 401, 429) },
+      },
+    },
+    async (request) => jobs.list(request.tenant, request.query.limit, request.query.cursor),
+  );
+
+  r.get(
+    '/jobs/:id',
+    {
+      schema: {
+        summary: 'Status of a job',
+        tags: ['jobs'],
+        params: jobIdParamsSchema,
+        response: { 200: jobViewSchema, ...errors(401, 404, 429) },
+      },
+    },
+    async (request) => jobs.view(request.tenant, request.params.id),
+  );
+
+  r.get(
+    '/jobs/:id/result',
+    {
+      schema: {
+        summary: "A completed job's segments (the result JSON from S3)",
+        tags: ['jobs'],
+        params: jobIdParamsSchema,
+        response: { 200: resultDocumentSchema, ...errors(401, 404, 409, 429, 503) },
+      },
+    },
+    async (request) => {
+      const view = await jobs.view(request.tenant, request.params.id);
+      if (view.status !== 'completed' || !view.result) {
+        const why = view.error ? ` (${view.error.code}: ${view.error.message})` : '';
+        throw new VadError('RESULT_NOT_READY', `Job ${view.id} is ${view.status}${why}; its result is not available.`);
+      }
+      return (await objectStore.getJson(view.result.bucket, view.result.key)) as z.infer<typeof resultDocumentSchema>;
+    },
+  );
+
+  r.delete(
+    '/jobs/:id',
+    {
+      schema: {
+        summary: 'Cancel a job',
+        description: 'A queued job is removed at once (200, status cancelled); an active one is signalled and stops shortly (202).',
+        tags: ['jobs'],
+        params: jobIdParamsSchema,
+        response: { 200: jobViewSchema, 202: jobViewSchema, ...errors(401, 404, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await jobs.cancel(request.tenant, request.params.id);
+      if (outcome.kind === 'cancelled' && outcome.data?.source === 'upload') {
+        await objectStore.delete(outcome.data.input.bucket, outcome.data.input.key).catch((err) => request.log.warn({ err }, 'upload delete failed'));
+      }
+      return reply.code(outcome.kind === 'cancelled' ? 200 : 202).send(outcome.view);
+    },
+  );
+}

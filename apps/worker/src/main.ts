@@ -1,0 +1,188 @@
+/**
+ * The worker process: parses its configuration once, checks Redis, loads the model once (one inference
+ * pool shared by all concurrent jobs), then consumes the detection queue until SIGTERM/SIGINT.
+ */
+import { hostname } from 'node:os';
+import { Worker } from 'bullmq';
+import { pino } from 'pino';
+import { Vad, type VadOptions } from '@vadfleet/vad-core';
+import { parseConfig, workerConfigSchema, type WorkerConfig } from '@vadfleet/shared/config';
+import { toVadError } from '@vadfleet/shared/errors';
+import { DETECT_QUEUE_NAME, decodeJobError, type DetectJobResult } from '@vadfleet/shared/queue';
+import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
+import { assertNoEviction, createRedis } from '@vadfleet/platform/queue';
+import { isCancellationRequested, subscribeCancellations } from '@vadfleet/platform/cancel-signal';
+import { ResultCache } from '@vadfleet/platform/result-cache';
+import { startHeartbeat } from '@vadfleet/platform/redis-heartbeat';
+import { createWorkerMetrics } from '@vadfleet/platform/metrics';
+import { serveMetrics } from '@vadfleet/platform/metrics-server';
+import { GpuSampler } from '@vadfleet/platform/gpu-sampler';
+import { createProcessor, type DetectJob } from './processor.js';
+
+const GPU_SAMPLE_INTERVAL_MS = 15_000;
+
+function fail(message: string): never {
+  process.stderr.write(`worker: ${message}\n`);
+  process.exit(1);
+}
+
+let config: WorkerConfig;
+try {
+  config = parseConfig(workerConfigSchema, process.env);
+} catch (err) {
+  fail((err as Error).message);
+}
+
+const workerId = config.WORKER_ID ?? `${hostname()}-${process.pid}`;
+const log = pino({ level: config.LOG_LEVEL, base: { service: 'worker', workerId } });
+process.on('uncaughtException', (err) => {
+  // Crash rather than run on in an unknown state: the queue recovers this worker's jobs as stalled.
+  log.fatal({ err }, 'uncaught exception');
+  process.exit(1);
+});
+
+const redis = createRedis(config.REDIS_URL);
+redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+try {
+  await assertNoEviction(redis);
+} catch (err) {
+  fail((err as Error).message);
+}
+
+const metrics = createWorkerMetrics();
+metrics.inferenceThreads.set(config.INFERENCE_THREADS);
+metrics.inferenceMaxBatch.set(config.INFERENCE_MAX_BATCH);
+
+let vad: Vad;
+try {
+  const vadOptions: VadOptions = {
+    modelDir: config.VAD_MODEL_DIR,
+    quantized: config.VAD_MODEL_QUANTIZED,
+    provider: config.VAD_PROVIDER,
+    threads: config.INFERENCE_THREADS,
+    maxBatch: config.INFERENCE_MAX_BATCH,
+    onWarning: (message) => log.warn(message),
+    onRun: (run) => {
+      metrics.inferenceRuns.inc();
+      metrics.inferenceBatchSize.observe(run.batchSize);
+      metrics.setInferenceInFlight(vad.stats().inFlightRuns);
+    },
+  };
+  vad = await Vad.create(vadOptions);
+} catch (err) {
+  fail(toVadError(err).message);
+}
+
+const store = new ObjectStore(
+  createS3Client({
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    accessKeyId: config.S3_ACCESS_KEY_ID,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+  }),
+);
+const cache = new ResultCache(redis, { prefix: config.QUEUE_PREFIX, ttlSeconds: config.CACHE_TTL_SECONDS, scope: config.CACHE_SCOPE });
+
+const processor = createProcessor({
+  vad,
+  store,
+  cache,
+  metrics,
+  log,
+  isCancelled: (jobId) => isCancellationRequested(redis, config.QUEUE_PREFIX, jobId),
+  limits: {
+    maxChannels: config.MAX_CHANNELS,
+    maxDurationMs: config.MAX_AUDIO_DURATION_MS,
+    maxInputBytes: config.MAX_INPUT_BYTES,
+    spoolMemoryMaxBytes: config.SPOOL_MEMORY_MAX_BYTES,
+    spoolDir: config.SPOOL_DIR,
+  },
+});
+
+const worker = new Worker<unknown, DetectJobResult>(DETECT_QUEUE_NAME, processor, {
+  connection: redis,
+  prefix: config.QUEUE_PREFIX,
+  concurrency: config.WORKER_CONCURRENCY,
+  lockDuration: config.LOCK_DURATION_MS,
+  stalledInterval: config.STALLED_INTERVAL_MS,
+  maxStalledCount: config.MAX_STALLED_COUNT,
+  autorun: false,
+});
+
+const jobLog = (job: DetectJob) => {
+  const data = job.data as { tenant?: string } | undefined;
+  return log.child({ jobId: job.id, tenant: data?.tenant, queue: DETECT_QUEUE_NAME });
+};
+worker.on('active', (job) => jobLog(job).info({ attempt: job.attemptsMade + 1 }, 'job started'));
+worker.on('completed', (job, result) => {
+  const cached = String(result.cached) as 'true' | 'false';
+  const acceptedAt = (job.data as { acceptedAt?: number }).acceptedAt ?? job.timestamp;
+  metrics.jobs.inc({ outcome: 'completed', cached });
+  metrics.jobLatency.observe({ cached }, Math.max(0, Date.now() - acceptedAt) / 1000);
+  jobLog(job).info({ cached, audioMs: result.durationMs, channels: result.channels, timings: result.timings }, 'job completed');
+});
+worker.on('failed', (job, err) => {
+  const { code } = decodeJobError(err.message);
+  metrics.errors.inc({ code });
+  if (!job) return void log.warn({ code, err: err.message }, 'job failed');
+  const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+  if (final) metrics.jobs.inc({ outcome: code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', cached: 'false' });
+  // Unknown errors (INTERNAL) carry their cause for the logs only; the job reason stays generic.
+  jobLog(job).warn({ code, reason: err.message, willRetry: !final, attempt: job.attemptsMade, err: code === 'INTERNAL' ? err.cause ?? err : undefined }, 'job failed');
+});
+worker.on('stalled', (jobId) => {
+  metrics.jobsStalled.inc();
+  log.warn({ jobId }, 'job stalled');
+});
+worker.on('error', (err) => log.error({ err }, 'worker error'));
+
+const subscriber = redis.duplicate();
+subscriber.on('error', (err) => log.warn({ err: err.message }, 'redis subscriber connection error'));
+const unsubscribe = await subscribeCancellations(subscriber, config.QUEUE_PREFIX, (jobId) => {
+  if (worker.cancelJob(jobId, 'cancelled')) log.info({ jobId }, 'job cancellation requested');
+});
+
+void worker.run().catch((err) => {
+  log.fatal({ err }, 'worker stopped');
+  process.exit(1);
+});
+await worker.waitUntilReady();
+const heartbeat = await startHeartbeat(
+  redis,
+  config.QUEUE_PREFIX,
+  workerId,
+  { concurrency: config.WORKER_CONCURRENCY, threads: config.INFERENCE_THREADS, model: vad.model.sha256, pid: process.pid },
+  { onError: (err) => log.warn({ err: (err as Error).message }, 'heartbeat failed') },
+);
+const gpuSampler = new GpuSampler(metrics, { intervalMs: GPU_SAMPLE_INTERVAL_MS, onError: (err) => log.warn({ err: err.message }, 'nvidia-smi failed') });
+if (config.VAD_PROVIDER !== 'cpu') gpuSampler.start();
+const metricsServer = await serveMetrics(metrics.registry, { port: config.METRICS_PORT, host: config.METRICS_HOST });
+// Tests and scripts wait for this line ("listening at <url>").
+log.info({ model: vad.model, threads: config.INFERENCE_THREADS, concurrency: config.WORKER_CONCURRENCY }, `metrics listening at ${metricsServer.url}`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down: finishing active jobs');
+  await heartbeat.stop().catch(() => undefined);
+  await unsubscribe().catch(() => undefined);
+  // worker.close() waits for active jobs with no limit of its own. Past the timeout we exit anyway: the
+  // unfinished jobs' locks expire and another worker picks them up as stalled.
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    worker.close().then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), config.SHUTDOWN_TIMEOUT_MS))),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) log.warn('shutdown timeout: exiting with jobs still active; they will be retried');
+  gpuSampler.stop();
+  await Promise.allSettled([vad.close(), metricsServer.close()]);
+  subscriber.disconnect();
+  redis.disconnect();
+  log.info('stopped');
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

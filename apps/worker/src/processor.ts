@@ -1,0 +1,145 @@
+import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { Logger } from 'pino';
+import type { DetectResult, Vad } from '@vadfleet/vad-core';
+import { VadError, toVadError } from '@vadfleet/shared/errors';
+import { detectJobDataSchema, encodeJobError, resultKey, type DetectJobData, type DetectJobResult, type JobProgress, type ObjectRef } from '@vadfleet/shared/queue';
+import type { ObjectStore } from '@vadfleet/platform/object-store';
+import type { CachedResult, ResultCache } from '@vadfleet/platform/result-cache';
+import type { WorkerMetrics } from '@vadfleet/platform/metrics';
+import { spoolStream } from './spool.js';
+
+export interface ProcessorDeps {
+  vad: Pick<Vad, 'detect' | 'model'>;
+  store: ObjectStore;
+  cache: ResultCache;
+  metrics: WorkerMetrics;
+  log: Logger;
+  isCancelled(jobId: string): Promise<boolean>;
+  limits: { maxChannels: number; maxDurationMs: number; maxInputBytes: number; spoolMemoryMaxBytes: number; spoolDir?: string };
+}
+
+export type DetectJob = Job<unknown, DetectJobResult>;
+
+/** Progress is a Redis round trip; one update per interval is plenty for a progress bar. */
+const PROGRESS_INTERVAL_MS = 500;
+
+/**
+ * The story of one detection job. Input bytes are read once from S3 into a spool (memory, or a temp
+ * file for large inputs) while hashed, because the content-cache key needs the hash before the model
+ * may be skipped: a re-upload of the same audio under a new key then costs one download and no model
+ * run. The object identity (bucket, key, ETag, size) is checked first and skips even the download.
+ */
+export function createProcessor(deps: ProcessorDeps) {
+  return async (job: DetectJob, _token?: string, signal?: AbortSignal): Promise<DetectJobResult> => {
+    try {
+      return await detect(deps, job, parseJobData(job.data), signal);
+    } catch (err) {
+      throw toJobFailure(signal?.aborted ? new VadError('JOB_CANCELLED') : err);
+    }
+  };
+}
+
+async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, signal?: AbortSignal): Promise<DetectJobResult> {
+  const { vad, store, cache, metrics } = deps;
+  const jobId = job.id!;
+  if (await deps.isCancelled(jobId)) throw new VadError('JOB_CANCELLED');
+  metrics.jobQueueWait.observe(Math.max(0, Date.now() - data.acceptedAt) / 1000);
+  const output: ObjectRef = { bucket: data.output.bucket, key: resultKey(data.output.prefix, data.tenant, jobId) };
+  const fingerprint = { modelSha256: vad.model.sha256, params: data.params };
+
+  const object = await describeInput(store, data.input);
+  const byObject = cache.objectIdentity(data.tenant, object, fingerprint);
+  const objectHit = await lookup(deps, byObject);
+  const servedByObject = objectHit && (await reuse(deps, jobId, data, byObject, objectHit, output));
+  if (servedByObject) return servedByObject;
+
+  const downloadStarted = performance.now();
+  const input = await store.getStream(data.input.bucket, data.input.key);
+  const spool = await spoolStream(input.body, { expectedBytes: input.size, memoryMaxBytes: deps.limits.spoolMemoryMaxBytes, maxBytes: deps.limits.maxInputBytes, dir: deps.limits.spoolDir, signal });
+  const downloadMs = performance.now() - downloadStarted;
+  try {
+    const byContent = cache.contentIdentity(data.tenant, spool.sha256, fingerprint);
+    const contentHit = await lookup(deps, byContent);
+    const servedByContent = contentHit && (await reuse(deps, jobId, data, byContent, contentHit, output));
+    if (servedByContent) {
+      await cache.put([byObject], contentHit);
+      return servedByContent;
+    }
+    const result = await vad.detect(spool.source, { params: data.params, signal, onProgress: progressReporter(job), maxChannels: deps.limits.maxChannels, maxDurationMs: deps.limits.maxDurationMs });
+    const uploadStarted = performance.now();
+    await store.putJson(output.bucket, output.key, { ...result, jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false });
+    const uploadMs = performance.now() - uploadStarted;
+    const entry: CachedResult = { result: output, durationMs: result.durationMs, channels: result.channels.length };
+    await cache.put([byObject, byContent], entry);
+    recordRun(metrics, result, downloadMs, uploadMs);
+    return { ...entry, cached: false, timings: { downloadMs, ...result.timings, uploadMs } };
+  } finally {
+    await spool.dispose();
+  }
+}
+
+function parseJobData(raw: unknown): DetectJobData {
+  const parsed = detectJobDataSchema.safeParse(raw);
+  if (!parsed.success) throw new VadError('BAD_REQUEST', `The job data is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** ETag and size as the API saw them, else from a HEAD (which also turns a missing object into INPUT_NOT_FOUND). */
+async function describeInput(store: ObjectStore, input: DetectJobData['input']) {
+  if (input.etag !== undefined && input.size !== undefined) return { bucket: input.bucket, key: input.key, etag: input.etag, size: input.size };
+  const head = await store.head(input.bucket, input.key);
+  if (!head) throw new VadError('INPUT_NOT_FOUND', `The input object s3://${input.bucket}/${input.key} does not exist.`);
+  return { bucket: input.bucket, key: input.key, ...head };
+}
+
+async function lookup(deps: ProcessorDeps, identity: string): Promise<CachedResult | null> {
+  const hit = await deps.cache.get(identity);
+  deps.metrics.cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
+  return hit;
+}
+
+/**
+ * Serves a job from an earlier result: its JSON is copied to this job's own result key (with this job's
+ * id and input), so every job's result lives under its tenant's prefix and outlives the original.
+ * Null when the earlier result object is gone (deleted, expired by a lifecycle rule): the entry is dropped.
+ */
+async function reuse(deps: ProcessorDeps, jobId: string, data: DetectJobData, identity: string, hit: CachedResult, output: ObjectRef): Promise<DetectJobResult | null> {
+  const started = performance.now();
+  let earlier: Record<string, unknown>;
+  try {
+    earlier = (await deps.store.getJson(hit.result.bucket, hit.result.key)) as Record<string, unknown>;
+  } catch (err) {
+    if (toVadError(err).code !== 'INPUT_NOT_FOUND') throw err;
+    await deps.cache.delete(identity);
+    return null;
+  }
+  await deps.store.putJson(output.bucket, output.key, { ...earlier, jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: true });
+  return { result: output, cached: true, durationMs: hit.durationMs, channels: hit.channels, timings: { cacheMs: performance.now() - started } };
+}
+
+function progressReporter(job: DetectJob): (progress: JobProgress) => void {
+  let last = 0;
+  return (progress) => {
+    const now = Date.now();
+    if (now - last < PROGRESS_INTERVAL_MS) return;
+    last = now;
+    // Progress is advisory: a failed update (Redis blip) must not fail the job.
+    job.updateProgress(progress).catch(() => undefined);
+  };
+}
+
+function recordRun(metrics: WorkerMetrics, result: DetectResult, downloadMs: number, uploadMs: number): void {
+  const t = result.timings;
+  const stages = { download: downloadMs, decode: t.decodeMs, features: t.featuresMs, inference: t.modelMs, postprocess: t.postprocessMs, upload: uploadMs };
+  for (const [stage, ms] of Object.entries(stages)) metrics.stageDuration.observe({ stage: stage as keyof typeof stages }, ms / 1000);
+  metrics.audioProcessed.inc(result.durationMs / 1000);
+  if (result.durationMs > 0) metrics.realTimeFactor.observe(t.totalMs / result.durationMs);
+}
+
+/** Non-retryable codes fail the job at once; retryable ones go back to BullMQ's attempts and backoff. */
+function toJobFailure(err: unknown): Error {
+  const error = toVadError(err);
+  const reason = encodeJobError(error.toData());
+  return error.retryable ? new Error(reason, { cause: err }) : new UnrecoverableError(reason);
+}

@@ -1,0 +1,188 @@
+/**
+ * Fixtures for end-to-end tests: the API and workers as child processes (built dist/, as deployed)
+ * against real Redis and s3rver, each test file with its own queue prefix and buckets.
+ */
+import { readFileSync } from 'node:fs';
+import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
+import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
+import { repoRoot, spawnApp, type AppProcess } from '@vadfleet/testkit/spawn-app';
+
+export const MODEL_DIR = process.env.VAD_MODEL_DIR ?? '/work/shared/models/fsmn-vad';
+/** FunASR's segments for the example file (spec golden result). */
+export const GOLDEN_SEGMENTS = [[70, 2340], [2620, 6200], [6480, 23670], [23950, 26250], [26780, 28990], [29950, 31430], [31750, 37600], [38210, 46900], [47310, 49630], [49910, 56460], [56740, 59540], [59820, 70450]];
+
+export const exampleWav = (): Buffer => readFileSync(new URL('../shared/audio/vad_example.wav', `file://${repoRoot}`));
+
+const WAV_HEADER_BYTES = 44;
+const BYTES_PER_MS = 32; // 16 kHz, 16-bit mono
+
+/** A 16 kHz mono PCM16 WAV around `pcm`. */
+export function wav(pcm: Buffer): Buffer {
+  const header = Buffer.alloc(WAV_HEADER_BYTES);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(16_000, 24);
+  header.writeUInt32LE(32_000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([header, pcm]);
+}
+
+/** `durationMs` of the example's speech starting at `startMs` (wrapping around), as a WAV. */
+export function exampleSlice(startMs: number, durationMs: number): Buffer {
+  const pcm = exampleWav().subarray(WAV_HEADER_BYTES);
+  const out = Buffer.alloc(durationMs * BYTES_PER_MS);
+  for (let written = 0, from = (startMs * BYTES_PER_MS) % pcm.length; written < out.length; from = 0) {
+    written += pcm.copy(out, written, from);
+  }
+  return wav(out);
+}
+
+export interface SystemOptions {
+  redisUrl: string;
+  s3Endpoint: string;
+  /** S3 endpoint the workers use (a fault proxy), default `s3Endpoint`. */
+  workerS3Endpoint?: string;
+  workerEnv?: Record<string, string>;
+}
+
+/** E2E_ECHO=1 copies the apps' log lines to stderr. */
+const echo = process.env.E2E_ECHO === '1';
+
+export const API_KEY = 'test-key-0123456789abcdef';
+export const TENANT = 'tenant-a';
+
+export class System {
+  readonly prefix = randomPrefix('e2e');
+  readonly uploadBucket = randomBucket('up');
+  readonly resultsBucket = randomBucket('res');
+  readonly inputBucket = randomBucket('in');
+  readonly store: ObjectStore;
+  api?: AppProcess;
+  readonly workers: AppProcess[] = [];
+
+  constructor(readonly options: SystemOptions) {
+    this.store = new ObjectStore(createS3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+  }
+
+  private commonEnv(s3Endpoint: string): Record<string, string> {
+    return {
+      REDIS_URL: this.options.redisUrl,
+      QUEUE_PREFIX: this.prefix,
+      S3_ENDPOINT: s3Endpoint,
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ALLOWED_BUCKETS: this.inputBucket,
+      UPLOAD_BUCKET: this.uploadBucket,
+      RESULTS_BUCKET: this.resultsBucket,
+      LOG_LEVEL: 'info',
+    };
+  }
+
+  async startApi(): Promise<AppProcess> {
+    await Promise.all([this.uploadBucket, this.resultsBucket, this.inputBucket].map((b) => this.store.ensureBucket(b)));
+    this.api = await spawnApp('api', { ...this.commonEnv(this.options.s3Endpoint), PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '1000000', API_KEYS: `${API_KEY}:${TENANT}` }, { echo });
+    return this.api;
+  }
+
+  async startWorker(env: Record<string, string> = {}): Promise<AppProcess> {
+    const worker = await spawnApp('worker', {
+      ...this.commonEnv(this.options.workerS3Endpoint ?? this.options.s3Endpoint),
+      VAD_MODEL_DIR: MODEL_DIR,
+      METRICS_PORT: '0',
+      WORKER_CONCURRENCY: '2',
+      INFERENCE_THREADS: '1',
+      // Short lock and stall settings so crash recovery takes seconds, not minutes.
+      LOCK_DURATION_MS: '4000',
+      STALLED_INTERVAL_MS: '1000',
+      SHUTDOWN_TIMEOUT_MS: '20000',
+      ...this.options.workerEnv,
+      ...env,
+    }, { echo });
+    this.workers.push(worker);
+    return worker;
+  }
+
+  async stop(): Promise<void> {
+    for (const app of [...this.workers, this.api]) {
+      if (!app) continue;
+      app.kill('SIGKILL');
+      await app.exited;
+    }
+  }
+
+  private async request(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${this.api!.url}${path}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, ...init.headers } });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** POST /v1/jobs as multipart upload; returns the job id. */
+  async submitUpload(audio: Buffer, params?: Record<string, unknown>): Promise<string> {
+    const form = new FormData();
+    if (params) form.append('params', JSON.stringify(params));
+    form.append('file', new Blob([new Uint8Array(audio)], { type: 'audio/wav' }), 'audio.wav');
+    const res = await this.request('/v1/jobs', { method: 'POST', body: form });
+    if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body.id;
+  }
+
+  /** POST /v1/jobs naming an S3 object; returns the job id. */
+  async submitS3(bucket: string, key: string): Promise<string> {
+    const res = await this.request('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { s3: { bucket, key } } }) });
+    if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body.id;
+  }
+
+  async job(id: string): Promise<any> {
+    const res = await this.request(`/v1/jobs/${id}`);
+    if (res.status !== 200) throw new Error(`GET job answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  /** Polls until the job is completed, failed or cancelled. */
+  async waitForJob(id: string, timeoutMs = 60_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // 5xx (Redis restarting) or a refused connection are retried like a polling client would.
+      const res = await this.request(`/v1/jobs/${id}`).catch(() => ({ status: 599, body: undefined }));
+      if (res.status < 500 && res.status !== 200) throw new Error(`GET job answered ${res.status}: ${JSON.stringify(res.body)}`);
+      const job = res.body;
+      if (res.status === 200 && ['completed', 'failed', 'cancelled'].includes(job.status)) return job;
+      if (Date.now() > deadline) throw new Error(`job ${id} still ${job?.status ?? 'unknown'} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async result(id: string): Promise<any> {
+    const res = await this.request(`/v1/jobs/${id}/result`);
+    if (res.status !== 200) throw new Error(`GET result answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+}
+
+/** The value of an unlabelled series (or the sum over labels matching `labels`) from a /metrics URL. */
+export async function metricValue(metricsUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_:]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const lineLabels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => lineLabels[k] === v)) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** Completions of `jobId` logged by the given worker processes. */
+export function completionsOf(workers: AppProcess[], jobId: string): number {
+  return workers.flatMap((w) => w.lines).filter((l) => l.msg === 'job completed' && l.jobId === jobId).length;
+}

@@ -1,0 +1,203 @@
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { VadError } from '@vadfleet/shared/errors';
+
+export interface S3ClientConfig {
+  /** S3-compatible endpoint; undefined means AWS. */
+  endpoint?: string;
+  region: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  forcePathStyle: boolean;
+}
+
+export function createS3Client(cfg: S3ClientConfig): S3Client {
+  return new S3Client({
+    endpoint: cfg.endpoint,
+    region: cfg.region,
+    forcePathStyle: cfg.forcePathStyle,
+    credentials:
+      cfg.accessKeyId && cfg.secretAccessKey ? { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey } : undefined,
+    // The SDK's default (WHEN_SUPPORTED) sends streamed bodies with aws-chunked framing plus a trailing
+    // checksum; servers that do not decode it (s3rver) store the framing as data: silent corruption.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+export interface ObjectInfo {
+  size: number;
+  etag: string;
+}
+
+export interface PutStreamOptions {
+  contentType: string;
+  /** More bytes than this abort the upload with PAYLOAD_TOO_LARGE and leave nothing stored. */
+  maxBytes?: number;
+}
+
+const NOT_FOUND_NAMES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
+
+/** S3 "not found" → INPUT_NOT_FOUND; everything else from S3 or the network → STORAGE_UNAVAILABLE (retryable). */
+function toStorageError(err: unknown, what: string): VadError {
+  if (err instanceof VadError) return err;
+  const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+  const name = err instanceof Error ? err.name : '';
+  if (NOT_FOUND_NAMES.has(name) || status === 404) return new VadError('INPUT_NOT_FOUND', `${what} does not exist.`, { cause: err });
+  const detail = status ? `S3 answered ${status} ${name}` : `S3 unreachable (${name || 'error'})`;
+  return new VadError('STORAGE_UNAVAILABLE', `Object store unavailable for ${what}: ${detail}.`, { cause: err });
+}
+
+/** Counts bytes on their way through and fails the stream once there are more than `maxBytes`. */
+class ByteLimit extends Transform {
+  bytes = 0;
+  constructor(private readonly maxBytes: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
+      done(new VadError('PAYLOAD_TOO_LARGE', `The upload is larger than the maximum of ${this.maxBytes} bytes.`));
+      return;
+    }
+    done(null, chunk);
+  }
+}
+
+/** The one place that speaks S3: objects in, objects out, errors as VadError codes. */
+export class ObjectStore {
+  constructor(readonly s3: S3Client) {}
+
+  /**
+   * Streams `body` into the object without buffering it whole (multipart above 5 MiB). On any failure,
+   * including the size limit, the partial upload is aborted and the object removed.
+   */
+  async putStream(bucket: string, key: string, body: Readable, opts: PutStreamOptions): Promise<ObjectInfo> {
+    const limit = new ByteLimit(opts.maxBytes ?? Number.MAX_SAFE_INTEGER);
+    let sourceError: unknown;
+    body.once('error', (err) => {
+      sourceError = err;
+      limit.destroy(err);
+    });
+    limit.once('error', (err) => {
+      sourceError ??= err;
+    });
+    body.pipe(limit);
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: bucket, Key: key, Body: limit, ContentType: opts.contentType },
+      queueSize: 2,
+      leavePartsOnError: false,
+    });
+    try {
+      const out = await upload.done();
+      if (sourceError) throw sourceError;
+      return { size: limit.bytes, etag: out.ETag ?? '' };
+    } catch (err) {
+      body.unpipe(limit);
+      body.resume(); // drain the rest so the request can finish and the 413 reaches the client
+      await this.delete(bucket, key).catch(() => undefined);
+      throw toStorageError(sourceError ?? err, `s3://${bucket}/${key}`);
+    }
+  }
+
+  async putJson(bucket: string, key: string, value: unknown): Promise<ObjectInfo> {
+    const body = Buffer.from(JSON.stringify(value));
+    try {
+      const out = await this.s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      );
+      return { size: body.length, etag: out.ETag ?? '' };
+    } catch (err) {
+      throw toStorageError(err, `s3://${bucket}/${key}`);
+    }
+  }
+
+  async getJson(bucket: string, key: string): Promise<unknown> {
+    const { body } = await this.getStream(bucket, key);
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+    } catch (err) {
+      throw toStorageError(err, `s3://${bucket}/${key}`);
+    }
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  }
+
+  async getStream(bucket: string, key: string): Promise<ObjectInfo & { body: Readable }> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return { body: out.Body as Readable, size: out.ContentLength ?? 0, etag: out.ETag ?? '' };
+    } catch (err) {
+      throw toStorageError(err, `s3://${bucket}/${key}`);
+    }
+  }
+
+  /** Bytes `start`..`end` inclusive (HTTP Range semantics). */
+  async getRange(bucket: string, key: string, start: number, end: number): Promise<Buffer> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }));
+      return Buffer.from(await out.Body!.transformToByteArray());
+    } catch (err) {
+      throw toStorageError(err, `s3://${bucket}/${key}`);
+    }
+  }
+
+  /** Size and ETag, or null when the object does not exist. */
+  async head(bucket: string, key: string): Promise<ObjectInfo | null> {
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { size: out.ContentLength ?? 0, etag: out.ETag ?? '' };
+    } catch (err) {
+      const e = toStorageError(err, `s3://${bucket}/${key}`);
+      if (e.code === 'INPUT_NOT_FOUND') return null;
+      throw e;
+    }
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    try {
+      await this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (err) {
+      throw toStorageError(err, `s3://${bucket}/${key}`);
+    }
+  }
+
+  /** Creates the bucket unless it exists (safe to call from several processes at once). */
+  async ensureBucket(name: string): Promise<void> {
+    try {
+      await this.s3.send(new HeadBucketCommand({ Bucket: name }));
+      return;
+    } catch (err) {
+      const e = toStorageError(err, `bucket ${name}`);
+      if (e.code !== 'INPUT_NOT_FOUND') throw e;
+    }
+    try {
+      await this.s3.send(new CreateBucketCommand({ Bucket: name }));
+    } catch (err) {
+      const errName = err instanceof Error ? err.name : '';
+      if (errName !== 'BucketAlreadyOwnedByYou' && errName !== 'BucketAlreadyExists') throw toStorageError(err, `bucket ${name}`);
+    }
+  }
+
+  /** Checks that S3 answers: HeadBucket on `bucket` when given (least privilege), else ListBuckets. */
+  async ping(bucket?: string): Promise<void> {
+    try {
+      if (bucket) await this.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+      else await this.s3.send(new ListBucketsCommand({}));
+    } catch (err) {
+      throw toStorageError(err, bucket ? `bucket ${bucket}` : 'ListBuckets');
+    }
+  }
+}

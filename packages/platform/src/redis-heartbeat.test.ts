@@ -1,0 +1,26 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ensureRedis } from '@vadfleet/testkit/redis-server';
+import { randomPrefix } from '@vadfleet/testkit/names';
+import { listLiveWorkers, startHeartbeat } from './redis-heartbeat.js';
+
+let redis: Redis;
+beforeAll(async () => {
+  redis = new Redis(await ensureRedis());
+});
+afterAll(() => redis?.disconnect());
+
+test('a heartbeat lists the worker with a TTL until it is stopped', async () => {
+  const prefix = randomPrefix();
+  expect(await listLiveWorkers(redis, prefix)).toEqual([]);
+  const a = await startHeartbeat(redis, prefix, 'worker-a', { concurrency: 4 }, { ttlSeconds: 30 });
+  const b = await startHeartbeat(redis, prefix, 'worker-b', {}, { ttlSeconds: 30 });
+  expect((await listLiveWorkers(redis, prefix)).sort()).toEqual(['worker-a', 'worker-b']);
+  const ttl = await redis.ttl(`${prefix}:workers:worker-a`);
+  expect(ttl).toBeGreaterThan(0);
+  expect(ttl).toBeLessThanOrEqual(30);
+  expect(JSON.parse((await redis.get(`${prefix}:workers:worker-a`))!)).toMatchObject({ concurrency: 4 });
+  await a.stop();
+  expect(await listLiveWorkers(redis, prefix)).toEqual(['worker-b']);
+  await b.stop();
+});

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type {} from '@vadfleet/testkit/global-setup';
+import { randomBucket } from '@vadfleet/testkit/names';
+import { createS3Client, ObjectStore } from '../src/object-store.js';
+
+/** Emits `bytes` in uneven chunks, like a network stream. */
+function chunked(bytes: Buffer, chunkSize = 64 * 1024 + 7): Readable {
+  let at = 0;
+  return new Readable({
+    read() {
+      this.push(at < bytes.length ? bytes.subarray(at, (at += chunkSize)) : null);
+    },
+  });
+}
+
+describe('ObjectStore against s3rver', () => {
+  const s3 = createS3Client({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
+  const store = new ObjectStore(s3);
+  const bucket = randomBucket('objstore');
+
+  beforeAll(async () => {
+    await store.ensureBucket(bucket);
+    await store.ensureBucket(bucket); // idempotent
+  });
+  afterAll(() => s3.destroy());
+
+  it('round-trips a streamed single-part upload byte for byte', async () => {
+    const bytes = randomBytes(300_001);
+    const info = await store.putStream(bucket, 'small.bin', chunked(bytes), { contentType: 'application/octet-stream' });
+    expect(info.size).toBe(bytes.length);
+    const got = await store.getStream(bucket, 'small.bin');
+    const chunks: Buffer[] = [];
+    for await (const c of got.body) chunks.push(c as Buffer);
+    expect(Buffer.compare(Buffer.concat(chunks), bytes)).toBe(0);
+    expect(got.size).toBe(bytes.length);
+  });
+
+  it('round-trips a multipart upload (> 5 MiB) byte for byte', async () => {
+    const bytes = randomBytes(11 * 1024 * 1024 + 3);
+    await store.putStream(bucket, 'big.bin', chunked(bytes), { contentType: 'application/octet-stream' });
+    const head = await store.head(bucket, 'big.bin');
+    expect(head?.size).toBe(bytes.length);
+    const got = await store.getStream(bucket, 'big.bin');
+    const chunks: Buffer[] = [];
+    for await (const c of got.body) chunks.push(c as Buffer);
+    expect(Buffer.compare(Buffer.concat(chunks), bytes)).toBe(0);
+    expect(Buffer.compare(await store.getRange(bucket, 'big.bin', 5, 1004), bytes.subarray(5, 1005))).toBe(0);
+  });
+
+  it('refuses an upload over maxBytes and stores nothing', async () => {
+    const bytes = randomBytes(200_000);
+    await expect(store.putStream(bucket, 'over.bin', chunked(bytes, 10_000), { contentType: 'x/y', maxBytes: 100_000 })).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+    });
+    expect(await store.head(bucket, 'over.bin')).toBeNull();
+  });
+
+  it('stores and reads JSON', async () => {
+    await store.putJson(bucket, 'a/b.json', { x: [1, 2], y: 'é' });
+    expect(await store.getJson(bucket, 'a/b.json')).toEqual({ x: [1, 2], y: 'é' });
+  });
+
+  it('maps a missing object to INPUT_NOT_FOUND and a missing one to null in head', async () => {
+    await expect(store.getStream(bucket, 'nope')).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND' });
+    await expect(store.getJson(bucket, 'nope')).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND' });
+    expect(await store.head(bucket, 'nope')).toBeNull();
+  });
+
+  it('answers ping, and maps an unreachable endpoint to STORAGE_UNAVAILABLE', async () => {
+    await store.ping();
+    await store.ping(bucket);
+    const dead = createS3Client({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1', accessKeyId: 'a', secretAccessKey: 'b', forcePathStyle: true });
+    await expect(new ObjectStore(dead).ping()).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    dead.destroy();
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { decodeJobError, encodeJobError, jobIdSchema, newJobId, queueKeys, resultKey, uploadKey } from './queue.js';
+
+describe('queue contract', () => {
+  it('makes unguessable ids BullMQ accepts (no ":")', () => {
+    const ids = new Set(Array.from({ length: 1000 }, newJobId));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) {
+      expect(id).not.toContain(':');
+      expect(jobIdSchema.parse(id)).toBe(id);
+    }
+  });
+
+  it('round-trips a job error and turns anything else into INTERNAL', () => {
+    expect(decodeJobError(encodeJobError({ code: 'INVALID_AUDIO', message: 'bad header' }))).toEqual({ code: 'INVALID_AUDIO', message: 'bad header' });
+    expect(decodeJobError('job stalled more than allowable limit').code).toBe('INTERNAL');
+    expect(decodeJobError(JSON.stringify({ code: 'NOPE', message: 'x' })).code).toBe('INTERNAL');
+    expect(decodeJobError(undefined).code).toBe('INTERNAL');
+  });
+
+  it('derives every key from the prefix', () => {
+    const k = queueKeys('{vadfleet}');
+    expect(k.cancel('j')).toBe('{vadfleet}:cancel:j');
+    expect(k.cancelChannel).toBe('{vadfleet}:cancel');
+    expect(k.tenantJobs('t')).toBe('{vadfleet}:tenant:t:jobs');
+    expect(k.jobMeta('j')).toBe('{vadfleet}:jobmeta:j');
+    expect(k.worker('w')).toBe('{vadfleet}:workers:w');
+    expect(uploadKey('t', 'j')).toBe('t/j/audio');
+    expect(resultKey('results', 't', 'j')).toBe('results/t/j.json');
+    expect(resultKey('a/b/', 't', 'j')).toBe('a/b/t/j.json');
+    expect(resultKey('', 't', 'j')).toBe('t/j.json');
+  });
+});

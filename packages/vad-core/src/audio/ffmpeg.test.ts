@@ -1,0 +1,106 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { detectFormat } from './detect-format.js';
+import { parseFfmpegStreams } from './open-ffmpeg.js';
+import { decodeAll, expectSameSamples } from './testing/collect-audio.js';
+import { expectVadError } from './testing/expect-vad-error.js';
+
+/** The first bytes of an M4A (ISO BMFF) file, padded with junk. */
+const m4a = (() => {
+  const bytes = new Uint8Array(5000).fill(7);
+  bytes.set([0, 0, 0, 0x20, 0x66, 0x74, 0x79, 0x70, 0x4d, 0x34, 0x41, 0x20]); // ....ftypM4A
+  return bytes;
+})();
+
+const BANNER = `Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'pipe:0':
+  Metadata:
+    major_brand     : M4A
+  Duration: 00:00:01.50, start: 0.000000, bitrate: N/A
+  Stream #0:0[0x1](und): Audio: aac (LC) (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 128 kb/s (default)
+Stream mapping:
+  Stream #0:0 -> #0:0 (aac (native) -> pcm_f32le (native))
+Output #0, f32le, to 'pipe:1':
+  Metadata:
+    encoder         : Lavf60.16.100
+  Stream #0:0(und): Audio: pcm_f32le, 16000 Hz, stereo, flt, 1024 kb/s (default)
+`;
+
+/**
+ * A stand-in for ffmpeg: checks that it was asked for f32le at 16 kHz on stdout, reads all of stdin,
+ * prints a real ffmpeg banner on stderr and writes 24,000 stereo float frames (left i/24000, right −0.5,
+ * with one out-of-range value to be clipped), in odd-sized writes.
+ */
+const FAKE_FFMPEG = `#!${process.execPath}
+const args = process.argv.slice(2).join(' ');
+if (!args.includes('-f f32le') || !args.includes('-ar 16000') || !args.includes('pipe:1')) { console.error('bad args: ' + args); process.exit(2); }
+const mode = process.env.FAKE_FFMPEG_MODE;
+let input = 0;
+process.stdin.on('data', (d) => { input += d.length; });
+process.stdin.on('end', () => {
+  if (mode === 'fail') { process.stderr.write(${JSON.stringify(BANNER.split('Stream mapping')[0])} + 'pipe:0: Invalid data found when processing input\\n'); process.exit(1); }
+  process.stderr.write(${JSON.stringify(BANNER)});
+  const frames = 24000;
+  const out = new Float32Array(frames * 2);
+  for (let i = 0; i < frames; i++) { out[2 * i] = i / frames; out[2 * i + 1] = -0.5; }
+  out[1001] = -1.75;
+  const bytes = Buffer.from(out.buffer);
+  let pos = 0;
+  const step = () => { while (pos < bytes.length) { const n = Math.min(4093, bytes.length - pos); const more = process.stdout.write(bytes.subarray(pos, pos + n)); pos += n; if (!more) { process.stdout.once('drain', step); return; } } process.stdout.end(); };
+  step();
+});
+`;
+
+const dir = mkdtempSync(join(tmpdir(), 'fake-ffmpeg-'));
+const fakeFfmpeg = join(dir, 'ffmpeg');
+writeFileSync(fakeFfmpeg, FAKE_FFMPEG);
+chmodSync(fakeFfmpeg, 0o755);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('formats decoded by ffmpeg', () => {
+  it('detects other media from the bytes', () => {
+    expect(detectFormat(m4a)).toBe('unknown-media');
+    expect(detectFormat(Uint8Array.from([0x1a, 0x45, 0xdf, 0xa3, 0, 0, 0, 0, 0, 0, 0, 0]))).toBe('unknown-media'); // WebM
+    expect(detectFormat(Uint8Array.from([0xff, 0xf1, 0x50, 0x80, 0, 0x1f, 0xfc]))).toBe('unknown-media'); // ADTS AAC
+    expect(detectFormat(new TextEncoder().encode('FORM\0\0\0\0AIFFCOMM'))).toBe('unknown-media');
+    expect(detectFormat(new TextEncoder().encode('caff\0\x01\0\0desc'))).toBe('unknown-media');
+    expect(detectFormat(new TextEncoder().encode('OggS\0\x02\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x1e\x01vorbis'))).toBe('unknown-media');
+  });
+
+  it('without ffmpeg: UNSUPPORTED_FORMAT telling how to install it', async () => {
+    await expectVadError(decodeAll(m4a, 1000, { ffmpegPath: '/nonexistent/ffmpeg' }), 'UNSUPPORTED_FORMAT', /install ffmpeg \(e\.g\. apt-get install ffmpeg\)/);
+  });
+
+  it('streams the bytes through ffmpeg and reads channels, codec and rate from its banner', async () => {
+    const { info, channels } = await decodeAll(m4a, 333, { ffmpegPath: fakeFfmpeg });
+    expect(info).toEqual({ container: 'ffmpeg', codec: 'aac', sampleRate: 44100, channels: 2, declaredFrames: 66150 });
+    const left = Float32Array.from({ length: 24000 }, (_, i) => Math.fround(i / 24000) * 32768);
+    const right = new Float32Array(24000).fill(-16384);
+    right[500] = -32768; // −1.75 clipped to −1
+    expectSameSamples(channels[0], left);
+    expectSameSamples(channels[1], right);
+  });
+
+  it('checks the declared duration and channel count from the banner', async () => {
+    await expectVadError(decodeAll(m4a, 1000, { ffmpegPath: fakeFfmpeg, maxDurationMs: 1000 }), 'AUDIO_TOO_LONG');
+    await expectVadError(decodeAll(m4a, 1000, { ffmpegPath: fakeFfmpeg, maxChannels: 1 }), 'TOO_MANY_CHANNELS');
+  });
+
+  it("ffmpeg's failure becomes INVALID_AUDIO with its last stderr line", async () => {
+    process.env.FAKE_FFMPEG_MODE = 'fail';
+    try {
+      await expectVadError(decodeAll(m4a, 1000, { ffmpegPath: fakeFfmpeg }), 'INVALID_AUDIO', /Invalid data found when processing input/);
+    } finally {
+      delete process.env.FAKE_FFMPEG_MODE;
+    }
+  });
+
+  it('parses channel layouts from real banners', () => {
+    const banner = (layout: string) => BANNER.replace(/16000 Hz, stereo/, `16000 Hz, ${layout}`);
+    expect(parseFfmpegStreams(banner('mono'))?.channels).toBe(1);
+    expect(parseFfmpegStreams(banner('5.1(side)'))?.channels).toBe(6);
+    expect(parseFfmpegStreams(banner('3 channels'))?.channels).toBe(3);
+    expect(parseFfmpegStreams(BANNER.split('Output #0')[0])).toBeNull();
+  });
+});

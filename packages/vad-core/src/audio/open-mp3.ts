@@ -1,0 +1,75 @@
+/**
+ * MPEG audio (MP3, also Layer I/II) through mpg123 (WASM), fed in small slices so one slice can never
+ * decode into an unbounded amount of audio. The channel count comes from the first frame's mode bits
+ * (the decoder always returns two channels); the declared length from a Xing/Info or VBRI frame count.
+ */
+import { VadError } from '@vadfleet/shared/errors';
+import type { ByteSource } from './byte-source.js';
+import { decoderCall, type DecodedAudio } from './decoded-audio.js';
+import { ChannelScaler } from './channel-scaler.js';
+import { parseMpegFrameHeader, type MpegFrameHeader } from './detect-format.js';
+
+/** Input bytes per decode call: at most ~700 frames of the smallest size, so output stays bounded. */
+const SLICE_BYTES = 16384;
+
+function readUint32BE(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
+}
+
+function ascii(bytes: Uint8Array, offset: number, text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (bytes[offset + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Frame count from a Xing/Info (Layer III) or VBRI header inside the first frame, if any. */
+function declaredFrameCount(head: Uint8Array, frame: MpegFrameHeader): number | undefined {
+  if (frame.layer !== 3) return undefined;
+  const sideInfo = frame.version === 1 ? (frame.channels === 1 ? 17 : 32) : frame.channels === 1 ? 9 : 17;
+  const xing = 4 + sideInfo;
+  if (head.length >= xing + 12 && (ascii(head, xing, 'Xing') || ascii(head, xing, 'Info'))) {
+    const flags = readUint32BE(head, xing + 4);
+    if (flags & 1) return readUint32BE(head, xing + 8);
+  }
+  if (head.length >= 36 + 18 && ascii(head, 36, 'VBRI')) return readUint32BE(head, 36 + 14);
+  return undefined;
+}
+
+export async function openMp3(src: ByteSource, head: Uint8Array): Promise<DecodedAudio> {
+  const frame = parseMpegFrameHeader(head, 0);
+  if (!frame) throw new VadError('INVALID_AUDIO', 'MP3: no MPEG frame header at the start of the stream');
+  const { channels, sampleRate } = frame;
+  const frameCount = declaredFrameCount(head, frame);
+  const info = {
+    container: 'mp3' as const,
+    codec: frame.layer === 3 ? 'mp3' : `mp${frame.layer}`,
+    sampleRate,
+    channels,
+    ...(frameCount === undefined ? {} : { declaredFrames: frameCount * frame.samplesPerFrame }),
+  };
+
+  async function* chunks(): AsyncGenerator<Float32Array[], void, undefined> {
+    const { MPEGDecoder } = await import('mpg123-decoder');
+    const decoder = new MPEGDecoder();
+    try {
+      await decoder.ready;
+      const scaled = new ChannelScaler(channels);
+      let decodedAny = false;
+      for (;;) {
+        const slice = await src.readSome(SLICE_BYTES);
+        if (slice.length === 0) break;
+        const out = await decoderCall('MP3', async () => decoder.decode(slice));
+        if (out.samplesDecoded === 0) continue;
+        if (out.sampleRate !== sampleRate) {
+          throw new VadError('INVALID_AUDIO', `MP3: the sample rate changes mid-stream (${sampleRate} → ${out.sampleRate} Hz)`);
+        }
+        decodedAny = true;
+        yield scaled.scale(out.channelData, out.samplesDecoded);
+      }
+      if (!decodedAny) throw new VadError('INVALID_AUDIO', 'MP3: no decodable MPEG audio frames');
+    } finally {
+      decoder.free();
+    }
+  }
+
+  return { info, chunkRate: sampleRate, chunks: chunks(), release: () => undefined };
+}

@@ -1,0 +1,334 @@
+/**
+ * A pool of worker_threads that compute pieces (features + model, PieceTask → PieceResult) off the main
+ * thread: onnxruntime-node runs the model synchronously on the calling thread, so the main thread keeps
+ * only ordering, the state machine and I/O. Tasks from every caller share one FIFO queue; with
+ * maxBatch > 1 a free thread takes several queued tasks and runs them as one packed model call
+ * (piece-kernel.ts).
+ */
+import { Worker } from 'node:worker_threads';
+import { VadError } from '@vadfleet/shared/errors';
+import { loadModelFiles } from '../model/model-files.js';
+import type { ExecutionProvider, ProviderChoice } from '../model/session.js';
+import type { PieceResult, PieceTask } from '../types.js';
+import { startsAtStreamStart } from './piece-kernel.js';
+import type { ThreadCommand, ThreadEvent, ThreadInit } from './thread-protocol.js';
+
+/**
+ * The compiled thread script next to this file. Under vitest this module runs from src/ as .ts, where no
+ * .js exists: the threads then run the built dist/ (build before testing).
+ */
+const THREAD_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/inference/inference-thread.js', import.meta.url)
+  : new URL('./inference-thread.js', import.meta.url);
+
+export interface InferencePoolOptions {
+  modelDir: string;
+  /** Use model_quant.onnx (int8; not bit-exact with FunASR's fp32 result, spec §15.3). Default false. */
+  quantized?: boolean;
+  /** Default 'cpu'. */
+  provider?: ProviderChoice;
+  /** Worker threads, each with one session of 1 intra-op thread. Default 1. */
+  threads?: number;
+  /** Most queued tasks one thread packs into one model call. Default 1 (no packing). */
+  maxBatch?: number;
+  /** Called once if `auto` fell back to the CPU. */
+  onWarning?: (message: string) => void;
+  /** Called after every model call, for metrics. */
+  onRun?: (run: RunInfo) => void;
+  /** Called synchronously whenever the number of model calls in progress changes. */
+  onInFlightRunsChange?: (inFlightRuns: number) => void;
+}
+
+export interface RunInfo {
+  /** Tasks in the call. */
+  batchSize: number;
+  /** Model frames in the call (kept plus left context). */
+  frames: number;
+  modelMs: number;
+  featuresMs: number;
+}
+
+export interface InferencePoolStats {
+  threads: number;
+  maxBatch: number;
+  /** Threads currently running a batch. */
+  inFlightRuns: number;
+  /** Tasks waiting for a thread. */
+  queued: number;
+  provider: ExecutionProvider;
+}
+
+interface Entry {
+  task: PieceTask;
+  state: 'queued' | 'running' | 'settled';
+  resolve(result: PieceResult): void;
+  reject(error: VadError): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+interface Slot {
+  worker: Worker;
+  batch: Entry[] | undefined;
+  detach(): void;
+}
+
+export class InferencePool {
+  /** Model identity for results and logs: `name` (fsmn-vad, fsmn-vad-int8 or custom:…) and file SHA-256. */
+  readonly model: { name: string; sha256: string };
+  private readonly slots: Slot[] = [];
+  /** FIFO with lazy deletion: aborted entries stay until a dispatch skips them. */
+  private queue: Entry[] = [];
+  private queueHead = 0;
+  private queuedCount = 0;
+  private inFlight = 0;
+  private closed = false;
+  private warned = false;
+  /** What the threads report (all threads resolve the same choice the same way). */
+  private provider: ExecutionProvider = 'cpu';
+
+  private constructor(
+    private readonly init: ThreadInit,
+    private readonly options: InferencePoolOptions & { threads: number; maxBatch: number },
+    model: { name: string; sha256: string },
+  ) {
+    this.model = model;
+  }
+
+  /** Loads the model files, starts the threads and resolves when every thread has its session ready. */
+  static async create(options: InferencePoolOptions): Promise<InferencePool> {
+    const threads = options.threads ?? 1;
+    const maxBatch = options.maxBatch ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new VadError('INVALID_PARAMS', `threads must be an integer ≥ 1, got ${threads}.`, { field: 'threads' });
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new VadError('INVALID_PARAMS', `maxBatch must be an integer ≥ 1, got ${maxBatch}.`, { field: 'maxBatch' });
+    const files = await loadModelFiles(options.modelDir, { quantized: options.quantized });
+    const init: ThreadInit = { modelPath: files.modelPath, amMvnText: files.amMvnText, silPdfIds: files.silPdfIds, provider: options.provider ?? 'cpu' };
+    const pool = new InferencePool(init, { ...options, threads, maxBatch }, { name: files.name, sha256: files.sha256 });
+    // Each thread joins as soon as it is ready, so one that dies while the others start is already watched.
+    const started = await Promise.allSettled(Array.from({ length: threads }, () => startThread(init).then((t) => pool.adopt(t))));
+    const failure = started.find((s) => s.status === 'rejected');
+    if (failure) {
+      await pool.close();
+      throw failure.reason;
+    }
+    return pool;
+  }
+
+  /**
+   * Computes one piece. `task.samples.buffer` is transferred to a thread (it is detached here), so pass
+   * a buffer the caller owns. If `signal` aborts while the task waits, it leaves the queue; if it aborts
+   * while running, the promise rejects at once and the result is dropped when it arrives.
+   */
+  run(task: PieceTask, signal?: AbortSignal): Promise<PieceResult> {
+    if (this.closed) return Promise.reject(new VadError('INTERNAL', 'The inference pool is closed.'));
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    // A transferred buffer reads as empty, and Node drops (without an error) a message that names it again.
+    if (task.samples.length === 0) {
+      return Promise.reject(new VadError('INTERNAL', 'The piece has no samples: was its buffer already passed to run()? Pass each run() its own buffer.'));
+    }
+    return new Promise<PieceResult>((resolve, reject) => {
+      const entry: Entry = { task, state: 'queued', resolve, reject, signal };
+      if (signal) {
+        entry.onAbort = () => {
+          if (entry.state === 'queued') this.queuedCount--;
+          this.settle(entry, abortError(signal));
+        };
+        signal.addEventListener('abort', entry.onAbort, { once: true });
+      }
+      this.queue.push(entry);
+      this.queuedCount++;
+      this.dispatch();
+    });
+  }
+
+  get inFlightRuns(): number {
+    return this.inFlight;
+  }
+
+  stats(): InferencePoolStats {
+    return { threads: this.slots.length, maxBatch: this.options.maxBatch, inFlightRuns: this.inFlight, queued: this.queuedCount, provider: this.provider };
+  }
+
+  /** Rejects queued and running tasks; each thread exits once its current model call (if any) returns. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const error = new VadError('INTERNAL', 'The inference pool was closed.');
+    for (let i = this.queueHead; i < this.queue.length; i++) this.settle(this.queue[i], error);
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedCount = 0;
+    const slots = this.slots.splice(0);
+    for (const slot of slots) for (const entry of slot.batch ?? []) this.settle(entry, error);
+    this.setInFlight(0);
+    await Promise.all(
+      slots.map((slot) => {
+        const exited = new Promise((resolve) => slot.worker.once('exit', resolve));
+        slot.worker.postMessage({ type: 'close' } satisfies ThreadCommand);
+        return exited;
+      }),
+    );
+  }
+
+  private adopt(thread: StartedThread): void {
+    this.provider = thread.provider;
+    if (thread.warning && !this.warned) {
+      this.warned = true;
+      this.options.onWarning?.(thread.warning);
+    }
+    const onMessage = (event: ThreadEvent) => {
+      if (event.type === 'done') this.finish(slot, event);
+    };
+    const onError = (err: Error) => this.lose(slot, err);
+    const onExit = (code: number) => this.lose(slot, new Error(`exit code ${code}`));
+    const { worker } = thread;
+    const slot: Slot = {
+      worker,
+      batch: undefined,
+      detach: () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      },
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    this.slots.push(slot);
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      while (!slot.batch && this.queuedCount > 0) this.send(slot, this.takeBatch());
+    }
+  }
+
+  private send(slot: Slot, batch: Entry[]): void {
+    const tasks = batch.map((e) => e.task);
+    const transfer = new Set<ArrayBuffer>();
+    for (const t of tasks) if (t.samples.buffer instanceof ArrayBuffer) transfer.add(t.samples.buffer);
+    const command: ThreadCommand = { type: 'run', tasks };
+    try {
+      slot.worker.postMessage(command, [...transfer]);
+    } catch (err) {
+      // A task that cannot be cloned: the batch fails, the thread stays free.
+      const error = new VadError('INTERNAL', `Pieces could not be sent to an inference thread (${(err as Error).message}).`);
+      for (const entry of batch) this.settle(entry, error);
+      return;
+    }
+    slot.batch = batch;
+    this.setInFlight(this.inFlight + 1);
+  }
+
+  /** Up to maxBatch live entries in FIFO order; a stream-start piece may only open a batch (spec §6.3). */
+  private takeBatch(): Entry[] {
+    const batch: Entry[] = [];
+    while (this.queueHead < this.queue.length && batch.length < this.options.maxBatch) {
+      const entry = this.queue[this.queueHead];
+      if (entry.state !== 'queued') {
+        this.queueHead++;
+        continue;
+      }
+      if (batch.length > 0 && startsAtStreamStart(entry.task)) break;
+      this.queueHead++;
+      entry.state = 'running';
+      this.queuedCount--;
+      batch.push(entry);
+    }
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    return batch;
+  }
+
+  private finish(slot: Slot, event: Extract<ThreadEvent, { type: 'done' }>): void {
+    const batch = slot.batch ?? [];
+    slot.batch = undefined;
+    this.setInFlight(this.inFlight - 1);
+    batch.forEach((entry, i) => {
+      const outcome = event.outcomes[i];
+      if (outcome?.ok) this.settle(entry, undefined, outcome.result);
+      else this.settle(entry, VadError.fromData(outcome?.error));
+    });
+    if (event.frames > 0) this.options.onRun?.({ batchSize: batch.length, frames: event.frames, modelMs: event.modelMs, featuresMs: event.featuresMs });
+    this.dispatch();
+  }
+
+  /** A thread died: its tasks fail with INTERNAL and a new thread takes its place. */
+  private lose(slot: Slot, cause: Error): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0 || this.closed) return;
+    this.slots.splice(index, 1);
+    slot.detach();
+    void slot.worker.terminate();
+    if (slot.batch) {
+      this.setInFlight(this.inFlight - 1);
+      const error = new VadError('INTERNAL', `An inference thread stopped unexpectedly (${cause.message}); its pieces were not computed.`);
+      for (const entry of slot.batch) this.settle(entry, error);
+    }
+    startThread(this.init).then(
+      (thread) => (this.closed ? void thread.worker.terminate() : this.adopt(thread)),
+      (err: VadError) => {
+        // No replacement: once no thread is left, waiting tasks can never run.
+        if (this.slots.length > 0 || this.closed) return;
+        for (let i = this.queueHead; i < this.queue.length; i++) if (this.queue[i].state === 'queued') this.settle(this.queue[i], err);
+        this.queuedCount = 0;
+      },
+    );
+  }
+
+  private settle(entry: Entry, error: VadError | undefined, result?: PieceResult): void {
+    if (entry.state === 'settled') return;
+    entry.state = 'settled';
+    if (entry.onAbort) entry.signal!.removeEventListener('abort', entry.onAbort);
+    if (error) entry.reject(error);
+    else entry.resolve(result!);
+  }
+
+  private setInFlight(value: number): void {
+    if (value === this.inFlight) return;
+    this.inFlight = value;
+    this.options.onInFlightRunsChange?.(value);
+  }
+}
+
+interface StartedThread {
+  worker: Worker;
+  provider: ExecutionProvider;
+  warning?: string;
+}
+
+function startThread(init: ThreadInit): Promise<StartedThread> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(THREAD_URL, { workerData: init });
+    // Only our own listeners come off: Worker keeps internal ones of its own.
+    const detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const fail = (error: VadError) => {
+      detach();
+      void worker.terminate();
+      reject(error);
+    };
+    const onMessage = (event: ThreadEvent) => {
+      if (event.type === 'ready') {
+        detach();
+        resolve({ worker, provider: event.provider, warning: event.warning });
+      } else if (event.type === 'failed') fail(VadError.fromData(event.error));
+      else fail(new VadError('INTERNAL', `Inference thread sent "${event.type}" before it was ready.`));
+    };
+    const onError = (err: Error) => fail(new VadError('INTERNAL', `An inference thread failed to start: ${err.message}`, { cause: err }));
+    const onExit = (code: number) => fail(new VadError('INTERNAL', `An inference thread exited with code ${code} while starting.`));
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
+
+function abortError(signal: AbortSignal): VadError {
+  return signal.reason instanceof VadError ? signal.reason : new VadError('JOB_CANCELLED', 'The piece was cancelled before its result was used.');
+}

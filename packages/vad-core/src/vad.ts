@@ -1,0 +1,222 @@
+/**
+ * The library's entry point: a Vad owns the model files and the inference thread pool (loaded once,
+ * shared by every call), and turns audio sources into speech segments per channel.
+ */
+import { readFileSync } from 'node:fs';
+import { VadError } from '@vadfleet/shared/errors';
+import { resolveVadParams, vadParamsSchema, type ResolvedVadParams, type VadParamsInput } from '@vadfleet/shared/vad-params';
+import { openAudio } from './audio/index.js';
+import { toByteStream, type AudioSource } from './audio-source.js';
+import { InferencePool, type InferencePoolStats, type RunInfo } from './inference/inference-pool.js';
+import { loadModelFiles, resolveModelDir } from './model/model-files.js';
+import type { ProviderChoice } from './model/session.js';
+import { PieceCutter } from './piece-cutter.js';
+import { Segmenter, applyParams, needsFrameEnergy, parsePostConfig, type PostConfig } from './postprocess/index.js';
+import type { PieceResult, Segment } from './types.js';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+export interface VadOptions {
+  /** Directory with model.onnx, am.mvn and config.yaml. Default: `<repo>/models/fsmn-vad`. */
+  modelDir?: string;
+  /** Use the int8 model: faster on some CPUs, approximate (±10 ms, spec §15.3). Default false. */
+  quantized?: boolean;
+  /** Execution provider. `auto` tries CUDA and falls back to CPU, reporting it once via onWarning. Default 'cpu'. */
+  provider?: ProviderChoice;
+  /** Inference threads (one ORT session each, one intra-op thread). Default 1. */
+  threads?: number;
+  /** Pieces (of any calls) packed into one model call. Default 1 (no gain measured on CPU). */
+  maxBatch?: number;
+  onWarning?: (message: string) => void;
+  /** Called after every model call (metrics). */
+  onRun?: (info: RunInfo) => void;
+}
+
+export interface Progress {
+  audioMsDone: number;
+  /** Known when the header declares the length. */
+  audioMsTotal?: number;
+}
+
+export interface DetectOptions {
+  params?: VadParamsInput | ResolvedVadParams;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  /** Per-frame P(silence) as computed, in frame order per channel (for `--frame-probs` and re-scoring). */
+  onFrameProbs?: (channel: number, firstFrame: number, silenceProbs: Float32Array) => void;
+  /** Default 8. */
+  maxChannels?: number;
+  /** Default 4 hours. */
+  maxDurationMs?: number;
+  /** Frames per independent piece (default 3000 = 30 s); any value gives identical results. */
+  pieceFrames?: number;
+}
+
+export interface ChannelSegments {
+  channel: number;
+  segments: Segment[];
+}
+
+export interface Timings {
+  decodeMs: number;
+  featuresMs: number;
+  modelMs: number;
+  postprocessMs: number;
+  totalMs: number;
+}
+
+export interface DetectResult {
+  durationMs: number;
+  sampleRate: number;
+  channels: ChannelSegments[];
+  params: ResolvedVadParams;
+  model: { name: string; sha256: string };
+  version: string;
+  timings: Timings;
+}
+
+export type SegmentEvent = { channel: number; segment: Segment };
+
+const DEFAULT_MAX_CHANNELS = 8;
+const DEFAULT_MAX_DURATION_MS = 4 * 3600 * 1000;
+const DEFAULT_PIECE_FRAMES = 3000;
+
+/** Validates caller parameters (INVALID_PARAMS names the field) and applies preset and defaults. */
+export function validateParams(params: VadParamsInput | ResolvedVadParams | undefined): ResolvedVadParams {
+  const input = params && 'preset' in params && params.preset === null ? { ...params, preset: undefined } : params;
+  const parsed = vadParamsSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'params');
+    throw new VadError('INVALID_PARAMS', `Invalid parameter ${field}: ${issue.message}`, { field });
+  }
+  const resolved = resolveVadParams(parsed.data);
+  if (params && 'preset' in params && params.preset === null) resolved.preset = null;
+  return resolved;
+}
+
+export class Vad {
+  private constructor(
+    private readonly pool: InferencePool,
+    private readonly baseConfig: PostConfig,
+    readonly model: { name: string; sha256: string },
+  ) {}
+
+  static async create(options: VadOptions = {}): Promise<Vad> {
+    const files = await loadModelFiles(resolveModelDir(options.modelDir), { quantized: options.quantized });
+    const pool = await InferencePool.create({
+      modelDir: files.dir,
+      quantized: files.quantized,
+      provider: options.provider ?? 'cpu',
+      threads: options.threads ?? 1,
+      maxBatch: options.maxBatch ?? 1,
+      onWarning: options.onWarning,
+      onRun: options.onRun,
+    });
+    return new Vad(pool, parsePostConfig(files.configYamlText), { name: files.name, sha256: files.sha256 });
+  }
+
+  stats(): InferencePoolStats {
+    return this.pool.stats();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** Segments per channel for one audio source. */
+  async detect(source: AudioSource, options: DetectOptions = {}): Promise<DetectResult> {
+    const stream = this.detectStream(source, options);
+    for (;;) {
+      const next = await stream.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /** Yields each segment as soon as it is closed; returns the full result at the end. */
+  async *detectStream(source: AudioSource, options: DetectOptions = {}): AsyncGenerator<SegmentEvent, DetectResult> {
+    const started = performance.now();
+    const params = validateParams(options.params);
+    const config = applyParams(this.baseConfig, params);
+    const withEnergy = needsFrameEnergy(config);
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    const audio = await openAudio(await toByteStream(source), {
+      maxChannels: options.maxChannels ?? DEFAULT_MAX_CHANNELS,
+      maxDurationMs: options.maxDurationMs ?? DEFAULT_MAX_DURATION_MS,
+      signal,
+    });
+    const channelCount = audio.info.channels;
+    const pieceFrames = options.pieceFrames ?? DEFAULT_PIECE_FRAMES;
+    const audioMsTotal = audio.info.declaredFrames === undefined ? undefined : Math.round((audio.info.declaredFrames * 1000) / audio.info.sampleRate);
+    const lanes = Array.from({ length: channelCount }, (_, channel) => ({
+      channel,
+      cutter: new PieceCutter(pieceFrames, withEnergy),
+      segmenter: new Segmenter(config),
+      pending: [] as { promise: Promise<PieceResult>; keepFrom: number; final: boolean }[],
+      segments: [] as Segment[],
+    }));
+    // Pieces in flight per channel: enough to keep every thread busy, few enough to bound memory.
+    const maxPending = Math.max(2, this.pool.stats().threads * 2);
+    const timings: Timings = { decodeMs: 0, featuresMs: 0, modelMs: 0, postprocessMs: 0, totalMs: 0 };
+    const events: SegmentEvent[] = [];
+
+    const feed = async (lane: (typeof lanes)[number]): Promise<void> => {
+      const head = lane.pending.shift()!;
+      const result = await head.promise;
+      timings.featuresMs += result.timings.featuresMs;
+      timings.modelMs += result.timings.modelMs;
+      options.onFrameProbs?.(lane.channel, head.keepFrom, result.silenceProbs);
+      const t0 = performance.now();
+      const probs = result.silenceProbs;
+      const db = result.frameDb;
+      const last = probs.length - 1;
+      for (let i = 0; i <= last; i++) lane.segmenter.push(probs[i], db ? db[i] : 0, head.final && i === last);
+      for (const segment of lane.segmenter.takeClosed(head.final)) {
+        lane.segments.push(segment);
+        events.push({ channel: lane.channel, segment });
+      }
+      timings.postprocessMs += performance.now() - t0;
+      if (options.onProgress) {
+        const framesDone = Math.min(...lanes.map((l) => l.segmenter.framesDone));
+        options.onProgress({ audioMsDone: framesDone * 10, audioMsTotal });
+      }
+    };
+    const submit = (lane: (typeof lanes)[number], task: ReturnType<PieceCutter['finish']>, final: boolean) => {
+      if (!task) return;
+      const promise = this.pool.run(task, signal);
+      promise.catch(() => undefined); // awaited in order by feed(); avoid an unhandled rejection meanwhile
+      lane.pending.push({ promise, keepFrom: task.keepFrom, final });
+    };
+
+    let decodeStart = performance.now();
+    for await (const block of audio.blocks) {
+      timings.decodeMs += performance.now() - decodeStart;
+      signal?.throwIfAborted();
+      for (const lane of lanes) {
+        for (const task of lane.cutter.push(block[lane.channel])) submit(lane, task, false);
+        while (lane.pending.length > maxPending) await feed(lane);
+      }
+      yield* events.splice(0);
+      decodeStart = performance.now();
+    }
+    timings.decodeMs += performance.now() - decodeStart;
+    const totalSamples = lanes[0]?.cutter.samplesSeen ?? 0;
+    if (totalSamples === 0) throw new VadError('EMPTY_AUDIO', 'The audio contains no samples.');
+    for (const lane of lanes) {
+      submit(lane, lane.cutter.finish(), true);
+      while (lane.pending.length > 0) await feed(lane);
+      yield* events.splice(0);
+    }
+    timings.totalMs = performance.now() - started;
+    return {
+      durationMs: Math.round(totalSamples / 16),
+      sampleRate: audio.info.sampleRate,
+      channels: lanes.map((l) => ({ channel: l.channel, segments: l.segments })),
+      params,
+      model: this.model,
+      version: VERSION,
+      timings,
+    };
+  }
+}

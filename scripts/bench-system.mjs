@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:system`: throughput of the whole service against vad-core alone, in the same run on the
+ * same machine. 100 generated 3-minute files (rotations of the example audio at different gains, so
+ * none is served from the result cache) are staged in S3 (untimed: on this machine the S3 server shares
+ * the cores with the model, and the upload is the client's cost, not the service's), then submitted by
+ * S3 key to api + 1 worker (INFERENCE_THREADS=2) on a private redis-server and s3rver and polled to
+ * completion; then the same files go straight through vad-core with the same threads and job
+ * concurrency. Prints audio seconds per wall second, p50/p95 job latency, and the ratio.
+ * Not a test: nothing is asserted. Needs `npm run build` (the npm script does it).
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Readable } from 'node:stream';
+import { Vad } from '@vadfleet/vad-core';
+import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
+import { startS3Server } from '@vadfleet/testkit/s3-server';
+import { startPrivateRedis } from '@vadfleet/testkit/redis-server';
+import { spawnApp } from '@vadfleet/testkit/spawn-app';
+
+const FILES = Number(process.env.BENCH_FILES ?? 100);
+const FILE_MS = 180_000;
+const THREADS = 2;
+const CONCURRENCY = 4;
+const MODEL_DIR = process.env.VAD_MODEL_DIR ?? new URL('../models/fsmn-vad', import.meta.url).pathname;
+const EXAMPLE = process.env.BENCH_AUDIO ?? new URL('../../shared/audio/vad_example.wav', import.meta.url).pathname;
+const API_KEY = 'bench-key-0123456789abcdef';
+
+const examplePcm = new Int16Array(readFileSync(EXAMPLE).buffer.slice(44));
+
+/** File `i`: FILE_MS of the example starting at a different offset, at a different gain. */
+function benchFile(i) {
+  const samples = (FILE_MS / 1000) * 16_000;
+  const out = Buffer.alloc(44 + samples * 2);
+  out.write('RIFF', 0);
+  out.writeUInt32LE(36 + samples * 2, 4);
+  out.write('WAVEfmt ', 8);
+  out.writeUInt32LE(16, 16);
+  out.writeUInt16LE(1, 20);
+  out.writeUInt16LE(1, 22);
+  out.writeUInt32LE(16_000, 24);
+  out.writeUInt32LE(32_000, 28);
+  out.writeUInt16LE(2, 32);
+  out.writeUInt16LE(16, 34);
+  out.write('data', 36);
+  out.writeUInt32LE(samples * 2, 40);
+  const gain = 0.6 + (i % 9) * 0.1;
+  const offset = (i * 7919 * 16) % examplePcm.length;
+  for (let s = 0; s < samples; s++) {
+    const v = Math.round(examplePcm[(offset + s) % examplePcm.length] * gain);
+    out.writeInt16LE(Math.max(-32768, Math.min(32767, v)), 44 + s * 2);
+  }
+  return out;
+}
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+/** Runs `task(i)` for i in [0, n) with at most `limit` at once. */
+async function pool(n, limit, task) {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < n) await task(next++);
+  }));
+}
+
+async function benchSystem() {
+  const [s3, redis] = await Promise.all([startS3Server(), startPrivateRedis()]);
+  const env = {
+    REDIS_URL: redis.url,
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY_ID: 'S3RVER',
+    S3_SECRET_ACCESS_KEY: 'S3RVER',
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_ALLOWED_BUCKETS: 'bench-input',
+  };
+  const store = new ObjectStore(createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+  await store.ensureBucket('bench-input');
+  await pool(FILES, 2, (i) => store.putStream('bench-input', `bench-${i}.wav`, Readable.from([benchFile(i)]), { contentType: 'audio/wav' }));
+  const api = await spawnApp('api', { ...env, LOG_LEVEL: 'info', PORT: '0', API_KEYS: `${API_KEY}:bench`, RATE_LIMIT_PER_MINUTE: '100000' });
+  const worker = await spawnApp('worker', { ...env, LOG_LEVEL: 'info', VAD_MODEL_DIR: MODEL_DIR, METRICS_PORT: '0', INFERENCE_THREADS: String(THREADS), WORKER_CONCURRENCY: String(CONCURRENCY) });
+  const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+  try {
+    const started = performance.now();
+    const latenciesMs = [];
+    // All files are submitted at once (a backlog), each polled to completion.
+    await pool(FILES, FILES, async (i) => {
+      const body = JSON.stringify({ input: { s3: { bucket: 'bench-input', key: `bench-${i}.wav` } } });
+      const submitted = performance.now();
+      const res = await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers, body });
+      if (res.status !== 202) throw new Error(`submit ${i}: ${res.status} ${await res.text()}`);
+      const { id } = await res.json();
+      for (;;) {
+        const job = await (await fetch(`${api.url}/v1/jobs/${id}`, { headers })).json();
+        if (job.status === 'completed') break;
+        if (job.status !== 'queued' && job.status !== 'active') throw new Error(`job ${i}: ${JSON.stringify(job)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      latenciesMs.push(performance.now() - submitted);
+    });
+    return { wallMs: performance.now() - started, latenciesMs };
+  } finally {
+    worker.kill('SIGTERM');
+    api.kill('SIGTERM');
+    await Promise.all([worker.exited, api.exited]);
+    await Promise.all([s3.stop(), redis.stop()]);
+  }
+}
+
+async function benchCore() {
+  const files = Array.from({ length: FILES }, (_, i) => new Uint8Array(benchFile(i)));
+  const vad = await Vad.create({ modelDir: MODEL_DIR, threads: THREADS });
+  try {
+    const started = performance.now();
+    await pool(FILES, CONCURRENCY, async (i) => {
+      await vad.detect(files[i]);
+    });
+    return { wallMs: performance.now() - started };
+  } finally {
+    await vad.close();
+  }
+}
+
+const audioSeconds = (FILES * FILE_MS) / 1000;
+process.stderr.write(`${FILES} files × ${FILE_MS / 60000} min, ${THREADS} inference threads, ${CONCURRENCY} jobs at once, ${availableParallelism()} cores\n`);
+// vad-core runs before and after the system and is averaged, so drift in what else the machine is
+// doing meanwhile weighs on both sides alike.
+const coreBefore = await benchCore();
+const system = await benchSystem();
+const coreAfter = await benchCore();
+const systemRate = audioSeconds / (system.wallMs / 1000);
+const coreRate = audioSeconds / ((coreBefore.wallMs + coreAfter.wallMs) / 2000);
+const fmt = (n) => n.toFixed(1);
+console.log(`
+| path                     | audio s / wall s | p50 job latency | p95 job latency |
+|--------------------------|------------------|-----------------|-----------------|
+| vad-core alone (mean)    | ${fmt(coreRate).padStart(16)} |               – |               – |
+| api + worker (S3, Redis) | ${fmt(systemRate).padStart(16)} | ${`${fmt(percentile(system.latenciesMs, 50) / 1000)} s`.padStart(15)} | ${`${fmt(percentile(system.latenciesMs, 95) / 1000)} s`.padStart(15)} |
+
+vad-core before/after: ${fmt(audioSeconds / (coreBefore.wallMs / 1000))} / ${fmt(audioSeconds / (coreAfter.wallMs / 1000))} audio s / wall s
+system / vad-core throughput: ${(systemRate / coreRate).toFixed(3)} (loss ${fmt(100 * (1 - systemRate / coreRate))} %, target ≤ 15 %)`);
