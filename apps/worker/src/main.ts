@@ -55,7 +55,9 @@ metrics.inferenceMaxBatch.set(config.INFERENCE_MAX_BATCH);
 
 let vad: Vad;
 try {
-  const vadOptions: VadOptions = {
+  // onInFlightRunsChange is the pool's exact in-flight count; until Vad.create forwards it to the pool,
+  // onRun's sample (taken after the finished call left the count) is the fallback.
+  const vadOptions: VadOptions & { onInFlightRunsChange?: (calls: number) => void } = {
     modelDir: config.VAD_MODEL_DIR,
     quantized: config.VAD_MODEL_QUANTIZED,
     provider: config.VAD_PROVIDER,
@@ -67,6 +69,7 @@ try {
       metrics.inferenceBatchSize.observe(run.batchSize);
       metrics.setInferenceInFlight(vad.stats().inFlightRuns);
     },
+    onInFlightRunsChange: (calls) => metrics.setInferenceInFlight(calls),
   };
   vad = await Vad.create(vadOptions);
 } catch (err) {

@@ -30,6 +30,8 @@ export interface VadOptions {
   onWarning?: (message: string) => void;
   /** Called after every model call (metrics). */
   onRun?: (info: RunInfo) => void;
+  /** Called synchronously whenever the number of model calls in progress changes (metrics). */
+  onInFlightRunsChange?: (inFlightRuns: number) => void;
 }
 
 export interface Progress {
@@ -112,6 +114,7 @@ export class Vad {
       maxBatch: options.maxBatch ?? 1,
       onWarning: options.onWarning,
       onRun: options.onRun,
+      onInFlightRunsChange: options.onInFlightRunsChange,
     });
     return new Vad(pool, parsePostConfig(files.configYamlText), { name: files.name, sha256: files.sha256 });
   }

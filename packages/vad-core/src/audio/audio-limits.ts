@@ -7,7 +7,12 @@ export const MAX_SAMPLE_RATE = 48000;
 /** Rejects sample rates the pipeline does not take (resampling from outside this range is not offered). */
 export function assertSampleRate(sampleRate: number, where: string): void {
   if (Number.isInteger(sampleRate) && sampleRate >= MIN_SAMPLE_RATE && sampleRate <= MAX_SAMPLE_RATE) return;
-  throw new VadError('INVALID_AUDIO', `${where}: sample rate ${sampleRate} Hz is outside ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz`);
+  // A real but unsupported rate (4 kHz, 96 kHz) is the caller's format choice; 1 Hz or 4 GHz is a broken header.
+  const plausible = Number.isInteger(sampleRate) && sampleRate >= 1000 && sampleRate <= 768_000;
+  throw new VadError(
+    plausible ? 'UNSUPPORTED_FORMAT' : 'INVALID_AUDIO',
+    `${where}: sample rate ${sampleRate} Hz is outside ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz${plausible ? '; resample the audio to a rate in that range (e.g. 16 kHz)' : ''}`,
+  );
 }
 
 /** The most source-rate frames allowed by `maxDurationMs`. */

@@ -120,11 +120,14 @@ export class Fbank {
       for (let b = 1, j = i; b < n; b <<= 1, j >>= 1) r = (r << 1) | (j & 1);
       bitReverse[i] = r;
     }
-    const twiddle = new Float64Array(buffer, at('TWIDDLE'), 2 * n);
-    for (let h = 4; h < n; h <<= 1) {
+    // Radix-4 pass h: W^k, W^2k, W^3k with W = e^(−2πi/4h), six f64 per k at index h + k.
+    const twiddle = new Float64Array(buffer, at('TWIDDLE'), (n / 2) * 6);
+    for (let h = 4; h < n; h <<= 2) {
       for (let k = 0; k < h; k++) {
-        twiddle[2 * (h + k)] = Math.cos((-Math.PI * k) / h);
-        twiddle[2 * (h + k) + 1] = Math.sin((-Math.PI * k) / h);
+        for (let m = 1; m <= 3; m++) {
+          twiddle[6 * (h + k) + 2 * (m - 1)] = Math.cos((-2 * Math.PI * m * k) / (4 * h));
+          twiddle[6 * (h + k) + 2 * (m - 1) + 1] = Math.sin((-2 * Math.PI * m * k) / (4 * h));
+        }
       }
     }
     const split = new Float64Array(buffer, at('SPLIT_TWIDDLE'), 2 * n);

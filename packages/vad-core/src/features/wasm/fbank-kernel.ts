@@ -24,8 +24,8 @@ const MAX_MEL_WEIGHTS: i32 = 2 * N;
 export const WINDOW: usize = memory.data(FRAME_LENGTH * 8, 16);
 /** Bit reversal of 0..255, i32. */
 export const BIT_REVERSE: usize = memory.data(N * 4, 16);
-/** (cos, sin) of −2πk/(2h) at index h + k, for the radix-2 stages h = 4 .. 128: contiguous per stage. */
-export const TWIDDLE: usize = memory.data(N * 16, 16);
+/** W^k, W^2k, W^3k (W = e^(−2πi/4h), as cos, sin) at index h + k, k < h, for the radix-4 passes h = 4, 16, 64. */
+export const TWIDDLE: usize = memory.data((N / 2) * 48, 16);
 /** (cos, sin) of −2πk/512, k = 0..255, for the real-input split. */
 export const SPLIT_TWIDDLE: usize = memory.data(N * 16, 16);
 /** First FFT bin of each mel triangle, i32. */
@@ -122,42 +122,65 @@ function computePair(a: usize, b: usize): void {
     v128.store(IM + p, f64x2.add(di01, dr23), 48);
   }
 
-  // 5b. Radix-2 stages h = 4 .. 128, one twiddle per k across all groups.
-  for (let h: i32 = 4; h < N; h <<= 1) {
-    const span = <usize>h << 4;
-    const groupStride = span << 1;
+  // 5b. Radix-4 passes, each two radix-2 stages (h and 2h) in one sweep: inputs 1, 2, 3 of a butterfly
+  // rotated by W^2k, W^k, W^3k (W = e^(−2πi/4h)), then a 4-point butterfly without multiplications.
+  for (let h: i32 = 4; h < N; h <<= 2) {
+    const quarter = <usize>h << 4;
+    const groupStride = quarter << 2;
     for (let k: i32 = 0; k < h; k++) {
-      const wr = twiddle(TWIDDLE, h + k);
-      const wi = twiddleSin(TWIDDLE, h + k);
+      const tw = TWIDDLE + <usize>(h + k) * 48;
+      const w1r = v128.load64_splat(tw), w1i = v128.load64_splat(tw, 8);
+      const w2r = v128.load64_splat(tw, 16), w2i = v128.load64_splat(tw, 24);
+      const w3r = v128.load64_splat(tw, 32), w3i = v128.load64_splat(tw, 40);
       for (let p: usize = <usize>k << 4; p < <usize>N * 16; p += groupStride) {
-        const br = v128.load(RE + p + span), bi = v128.load(IM + p + span);
-        const tr = f64x2.sub(f64x2.mul(br, wr), f64x2.mul(bi, wi));
-        const ti = f64x2.add(f64x2.mul(br, wi), f64x2.mul(bi, wr));
-        const ar = v128.load(RE + p), ai = v128.load(IM + p);
-        v128.store(RE + p + span, f64x2.sub(ar, tr));
-        v128.store(IM + p + span, f64x2.sub(ai, ti));
-        v128.store(RE + p, f64x2.add(ar, tr));
-        v128.store(IM + p, f64x2.add(ai, ti));
+        const p1 = p + quarter, p2 = p1 + quarter, p3 = p2 + quarter;
+        const r0 = v128.load(RE + p), i0 = v128.load(IM + p);
+        let xr = v128.load(RE + p1), xi = v128.load(IM + p1);
+        const r1 = f64x2.sub(f64x2.mul(xr, w2r), f64x2.mul(xi, w2i)), i1 = f64x2.add(f64x2.mul(xr, w2i), f64x2.mul(xi, w2r));
+        xr = v128.load(RE + p2);
+        xi = v128.load(IM + p2);
+        const r2 = f64x2.sub(f64x2.mul(xr, w1r), f64x2.mul(xi, w1i)), i2 = f64x2.add(f64x2.mul(xr, w1i), f64x2.mul(xi, w1r));
+        xr = v128.load(RE + p3);
+        xi = v128.load(IM + p3);
+        const r3 = f64x2.sub(f64x2.mul(xr, w3r), f64x2.mul(xi, w3i)), i3 = f64x2.add(f64x2.mul(xr, w3i), f64x2.mul(xi, w3r));
+        const ar = f64x2.add(r0, r1), ai = f64x2.add(i0, i1), br = f64x2.sub(r0, r1), bi = f64x2.sub(i0, i1);
+        const sr = f64x2.add(r2, r3), si = f64x2.add(i2, i3), dr = f64x2.sub(r2, r3), di = f64x2.sub(i2, i3);
+        v128.store(RE + p, f64x2.add(ar, sr));
+        v128.store(IM + p, f64x2.add(ai, si));
+        v128.store(RE + p2, f64x2.sub(ar, sr));
+        v128.store(IM + p2, f64x2.sub(ai, si));
+        // ∓i·d = (±di, ∓dr)
+        v128.store(RE + p1, f64x2.add(br, di));
+        v128.store(IM + p1, f64x2.sub(bi, dr));
+        v128.store(RE + p3, f64x2.sub(br, di));
+        v128.store(IM + p3, f64x2.add(bi, dr));
       }
     }
   }
 
-  // 6. Real spectrum from the packed one: X[k] = E[k] + W^k·O[k], with E = (Z[k] + conj Z[N−k])/2 and
-  // O = −i·(Z[k] − conj Z[N−k])/2; power |X[k]|², k = 0..255 (Nyquist unused, spec §4.2).
+  // 6. Real spectrum from the packed one: X[k] = E[k] + W^k·O[k] (W = e^(−2πi/512)), with
+  // E = (Z[k] + conj Z[N−k])/2 and O = −i·(Z[k] − conj Z[N−k])/2; power |X[k]|², k = 0..255 (Nyquist
+  // unused, spec §4.2). Bins k and N − k share E and O up to signs, and W^(N−k) = −conj W^k.
   const re0 = v128.load(RE), im0 = v128.load(IM);
   const dc = f64x2.add(re0, im0);
   v128.store(POWER, f64x2.mul(dc, dc));
   const half = f64x2.splat(0.5);
-  for (let k: i32 = 1; k < N; k++) {
+  for (let k: i32 = 1; k < N / 2; k++) {
     const zr = v128.load(RE + (<usize>k << 4)), zi = v128.load(IM + (<usize>k << 4));
-    const cr = v128.load(RE + (<usize>(N - k) << 4)), ci = f64x2.neg(v128.load(IM + (<usize>(N - k) << 4)));
-    const er = f64x2.mul(half, f64x2.add(zr, cr)), ei = f64x2.mul(half, f64x2.add(zi, ci));
-    const dr = f64x2.mul(half, f64x2.sub(zr, cr)), di = f64x2.mul(half, f64x2.sub(zi, ci));
+    const mr = v128.load(RE + (<usize>(N - k) << 4)), mi = v128.load(IM + (<usize>(N - k) << 4));
+    const er = f64x2.mul(half, f64x2.add(zr, mr)), ei = f64x2.mul(half, f64x2.sub(zi, mi));
+    const dr = f64x2.mul(half, f64x2.sub(zr, mr)), di = f64x2.mul(half, f64x2.add(zi, mi));
     const wr = twiddle(SPLIT_TWIDDLE, k), wi = twiddleSin(SPLIT_TWIDDLE, k);
-    const xr = f64x2.add(f64x2.add(er, f64x2.mul(di, wr)), f64x2.mul(dr, wi));
-    const xi = f64x2.sub(f64x2.add(ei, f64x2.mul(di, wi)), f64x2.mul(dr, wr));
+    const rotR = f64x2.add(f64x2.mul(di, wr), f64x2.mul(dr, wi));
+    const rotI = f64x2.sub(f64x2.mul(di, wi), f64x2.mul(dr, wr));
+    const xr = f64x2.add(er, rotR), xi = f64x2.add(ei, rotI);
+    const mirrorR = f64x2.sub(er, rotR), mirrorI = f64x2.sub(rotI, ei);
     v128.store(POWER + (<usize>k << 4), f64x2.add(f64x2.mul(xr, xr), f64x2.mul(xi, xi)));
+    v128.store(POWER + (<usize>(N - k) << 4), f64x2.add(f64x2.mul(mirrorR, mirrorR), f64x2.mul(mirrorI, mirrorI)));
   }
+  // k = N/2 is its own mirror: X = Re Z − i·Im Z.
+  const zr = v128.load(RE + (<usize>(N / 2) << 4)), zi = v128.load(IM + (<usize>(N / 2) << 4));
+  v128.store(POWER + (<usize>(N / 2) << 4), f64x2.add(f64x2.mul(zr, zr), f64x2.mul(zi, zi)));
 
   // 7–8. Mel energies, floored, natural log.
   const logFloor = f64x2.splat(LOG_FLOOR);
