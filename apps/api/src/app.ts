@@ -9,6 +9,7 @@ import type { ObjectStore } from '@vadfleet/platform/object-store';
 import type { DetectQueue } from '@vadfleet/platform/queue';
 import { JobStore } from './job-store.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerConsole } from './plugins/console.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
@@ -50,6 +51,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queuePrefix: config.QUEUE_PREFIX,
     uploadBucket: config.UPLOAD_BUCKET,
   });
+
+  await registerConsole(app);
 
   const jobs = new JobStore(deps.redis, deps.queue, config.QUEUE_PREFIX);
   await app.register(

@@ -49,13 +49,15 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
   const fingerprint = { modelSha256: vad.model.sha256, params: data.params };
 
   const object = await describeInput(store, data.input);
-  const byObject = cache.objectIdentity(data.tenant, object, fingerprint);
-  const objectHit = await lookup(deps, byObject);
-  const servedByObject = objectHit && (await reuse(deps, jobId, data, byObject, objectHit, output));
+  const byObjectSeen = cache.objectIdentity(data.tenant, object, fingerprint);
+  const objectHit = await lookup(deps, byObjectSeen);
+  const servedByObject = objectHit && (await reuse(deps, jobId, data, byObjectSeen, objectHit, output));
   if (servedByObject) return servedByObject;
 
   const downloadStarted = performance.now();
   const input = await store.getStream(data.input.bucket, data.input.key);
+  // Keyed by the version actually read, in case the object was overwritten since the API saw it.
+  const byObject = cache.objectIdentity(data.tenant, { ...object, etag: input.etag, size: input.size }, fingerprint);
   const spool = await spoolStream(input.body, { expectedBytes: input.size, memoryMaxBytes: deps.limits.spoolMemoryMaxBytes, maxBytes: deps.limits.maxInputBytes, dir: deps.limits.spoolDir, signal });
   const downloadMs = performance.now() - downloadStarted;
   try {

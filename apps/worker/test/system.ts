@@ -156,7 +156,10 @@ export class System {
       const res = await this.request(`/v1/jobs/${id}`).catch(() => ({ status: 599, body: undefined }));
       if (res.status < 500 && res.status !== 200) throw new Error(`GET job answered ${res.status}: ${JSON.stringify(res.body)}`);
       const job = res.body;
-      if (res.status === 200 && ['completed', 'failed', 'cancelled'].includes(job.status)) return job;
+      // A completed view without its result is the API reading the job hash and then its state while the
+      // job finished in between (reported to the API side); the next poll is consistent.
+      const settled = res.status === 200 && ['completed', 'failed', 'cancelled'].includes(job.status) && !(job.status === 'completed' && !job.result);
+      if (settled) return job;
       if (Date.now() > deadline) throw new Error(`job ${id} still ${job?.status ?? 'unknown'} after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -100,7 +100,8 @@ export function validateParams(params: VadParamsInput | ResolvedVadParams | unde
 export class Vad {
   private constructor(
     private readonly pool: InferencePool,
-    private readonly baseConfig: PostConfig,
+    /** The model's post-processing config (config.yaml), before any call's parameters. */
+    readonly postConfig: PostConfig,
     readonly model: { name: string; sha256: string },
   ) {}
 
@@ -140,7 +141,7 @@ export class Vad {
   async *detectStream(source: AudioSource, options: DetectOptions = {}): AsyncGenerator<SegmentEvent, DetectResult> {
     const started = performance.now();
     const params = validateParams(options.params);
-    const config = applyParams(this.baseConfig, params);
+    const config = applyParams(this.postConfig, params);
     const withEnergy = needsFrameEnergy(config);
     const signal = options.signal;
     signal?.throwIfAborted();

@@ -12,11 +12,11 @@
  *
  * Flags: --model-dir DIR (else VAD_MODEL_DIR, else <repo>/models/fsmn-vad, else ../shared beside the
  * repo), --audio WAV (16 kHz mono PCM16; default the example), --minutes N (default 60), --runs N (best
- * of N on the example, default 5; the long file runs once).
+ * of N on the example, default 10; the long file runs once).
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -304,7 +304,7 @@ async function main(): Promise<void> {
       'model-dir': { type: 'string' },
       audio: { type: 'string' },
       minutes: { type: 'string', default: '60' },
-      runs: { type: 'string', default: '5' },
+      runs: { type: 'string', default: '10' },
     },
   });
   if (values.child) {
@@ -328,7 +328,8 @@ async function main(): Promise<void> {
     writeLongWav(longPath, example.samples, minutes);
     write8kWav(path8k, example.samples);
 
-    console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, model ${modelDir}`);
+    const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+    console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, model ${modelDir}, load average ${load()} at start`);
     const stagesExample = runChild<StagesReport>({ kind: 'stages', path: examplePath, path8k, modelDir, runs });
     const stagesLong = runChild<StagesReport>({ kind: 'stages', path: longPath, modelDir, runs: 1 });
     const pipe = (path: string, threads: number, n: number) =>
@@ -353,6 +354,7 @@ async function main(): Promise<void> {
     line(`${minutes} min, threads 1`, longT1, stagesLong.times.modelMs);
     line(`${minutes} min, threads 2`, longT2, stagesLong.times.modelMs, longT1);
     console.log(`\nPeak RSS, ${minutes} min vs example (threads 1): ${longT1.maxRssMb.toFixed(0)} MB vs ${exampleT1.maxRssMb.toFixed(0)} MB (+${(longT1.maxRssMb - exampleT1.maxRssMb).toFixed(0)} MB).`);
+    console.log(`Load average ${load()} at the end (other processes on the machine inflate every figure).`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,62 @@
+/**
+ * Test audio built from the golden example (16 kHz mono PCM16): a stereo G.711 μ-law call at 8 kHz,
+ * each channel a different stretch of the speech, and the parts the browser tests upload.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '@vadfleet/testkit/spawn-app';
+
+export const EXAMPLE_WAV_PATH = join(repoRoot, '../shared/audio/vad_example.wav');
+const EXAMPLE_SAMPLE_RATE = 16_000;
+const WAV_HEADER_BYTES = 44;
+
+/** The example's samples (its header is the canonical 44 bytes). */
+function exampleSamples(): Int16Array {
+  const bytes = readFileSync(EXAMPLE_WAV_PATH);
+  const pcm = bytes.subarray(WAV_HEADER_BYTES);
+  return new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.length & ~1)));
+}
+
+/** G.711 μ-law encoder (ITU-T G.711, with the usual bias of 0x84 and clip at 32635). */
+function linearToMulaw(sample: number): number {
+  const sign = sample < 0 ? 0x80 : 0;
+  let magnitude = Math.min(Math.abs(sample), 32635) + 0x84;
+  let exponent = 7;
+  for (let mask = 0x4000; (magnitude & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
+  const mantissa = (magnitude >> (exponent + 3)) & 0x0f;
+  return ~(sign | (exponent << 4) | mantissa) & 0xff;
+}
+
+/**
+ * A two-channel 8 kHz μ-law WAV (format tag 7): channel c holds the example's speech from
+ * `startsMs[c]` for `durationMs`, decimated 2:1 with a two-tap average (enough low-pass for VAD).
+ */
+export function stereoMulawCall(startsMs: [number, number], durationMs: number): Buffer {
+  const samples = exampleSamples();
+  const rate = EXAMPLE_SAMPLE_RATE / 2;
+  const frames = (durationMs * rate) / 1000;
+  const data = Buffer.alloc(frames * 2);
+  startsMs.forEach((startMs, channel) => {
+    const from = (startMs * EXAMPLE_SAMPLE_RATE) / 1000;
+    for (let i = 0; i < frames; i++) {
+      const a = samples[from + 2 * i] ?? 0;
+      const b = samples[from + 2 * i + 1] ?? 0;
+      data[i * 2 + channel] = linearToMulaw(Math.round((a + b) / 2));
+    }
+  });
+  const header = Buffer.alloc(46);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(38 + data.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(18, 16); // non-PCM fmt chunks carry cbSize
+  header.writeUInt16LE(7, 20); // WAVE_FORMAT_MULAW
+  header.writeUInt16LE(2, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(8, 34);
+  header.writeUInt16LE(0, 36);
+  header.write('data', 38);
+  header.writeUInt32LE(data.length, 42);
+  return Buffer.concat([header, data]);
+}
