@@ -2,15 +2,17 @@ import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { DetectResult, Vad } from '@vadfleet/vad-core';
+import { FrameProbsRecorder, encodeFrameProbs } from '@vadfleet/vad-postprocess';
+import { computeCallQa } from '@vadfleet/qa-analytics/call-qa';
 import { VadError, toVadError } from '@vadfleet/shared/errors';
-import { detectJobDataSchema, encodeJobError, resultKey, type DetectJobData, type DetectJobResult, type JobProgress, type ObjectRef } from '@vadfleet/shared/queue';
+import { detectJobDataSchema, encodeJobError, frameProbsKey, resultKey, type DetectJobData, type DetectJobResult, type JobProgress, type ObjectRef } from '@vadfleet/shared/queue';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import type { CachedResult, ResultCache } from '@vadfleet/platform/result-cache';
 import type { WorkerMetrics } from '@vadfleet/platform/metrics';
 import { spoolStream } from './spool.js';
 
 export interface ProcessorDeps {
-  vad: Pick<Vad, 'detect' | 'model'>;
+  vad: Pick<Vad, 'detect' | 'model' | 'postConfig'>;
   store: ObjectStore;
   cache: ResultCache;
   metrics: WorkerMetrics;
@@ -68,9 +70,12 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
       await cache.put([byObject], contentHit);
       return servedByContent;
     }
-    const result = await vad.detect(spool.source, { params: data.params, signal, onProgress: progressReporter(job), maxChannels: deps.limits.maxChannels, maxDurationMs: deps.limits.maxDurationMs });
+    const probs = new FrameProbsRecorder();
+    const result = await vad.detect(spool.source, { params: data.params, signal, onProgress: progressReporter(job), onFrameProbs: probs.onFrameProbs, maxChannels: deps.limits.maxChannels, maxDurationMs: deps.limits.maxDurationMs });
     const uploadStarted = performance.now();
-    await store.putJson(output.bucket, output.key, { ...result, jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false });
+    // Probabilities first: a result JSON that exists always has them beside it (re-scoring relies on it).
+    await store.putBytes(output.bucket, frameProbsKey(output.key), encodeFrameProbs(probs.result(vad.postConfig, result.channels.length)), 'application/octet-stream');
+    await store.putJson(output.bucket, output.key, { ...result, qa: callQa(result), jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false });
     const uploadMs = performance.now() - uploadStarted;
     const entry: CachedResult = { result: output, durationMs: result.durationMs, channels: result.channels.length };
     await cache.put([byObject, byContent], entry);
@@ -109,15 +114,24 @@ async function lookup(deps: ProcessorDeps, identity: string): Promise<CachedResu
 async function reuse(deps: ProcessorDeps, jobId: string, data: DetectJobData, identity: string, hit: CachedResult, output: ObjectRef): Promise<DetectJobResult | null> {
   const started = performance.now();
   let earlier: Record<string, unknown>;
+  let probs: Buffer;
   try {
     earlier = (await deps.store.getJson(hit.result.bucket, hit.result.key)) as Record<string, unknown>;
+    probs = await deps.store.getBytes(hit.result.bucket, frameProbsKey(hit.result.key));
   } catch (err) {
     if (toVadError(err).code !== 'INPUT_NOT_FOUND') throw err;
     await deps.cache.delete(identity);
     return null;
   }
+  await deps.store.putBytes(output.bucket, frameProbsKey(output.key), probs, 'application/octet-stream');
   await deps.store.putJson(output.bucket, output.key, { ...earlier, jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: true });
   return { result: output, cached: true, durationMs: hit.durationMs, channels: hit.channels, timings: { cacheMs: performance.now() - started } };
+}
+
+/** QA statistics for two-channel calls (channel 0 agent, 1 customer); none for other channel counts. */
+function callQa(result: DetectResult) {
+  if (result.channels.length !== 2 || result.durationMs <= 0) return undefined;
+  return computeCallQa({ channels: result.channels.map((c) => c.segments), durationMs: result.durationMs });
 }
 
 function progressReporter(job: DetectJob): (progress: JobProgress) => void {

@@ -112,19 +112,16 @@ export class ObjectStore {
     }
   }
 
-  async putJson(bucket: string, key: string, value: unknown): Promise<ObjectInfo> {
-    const body = Buffer.from(JSON.stringify(value));
+  async putBytes(bucket: string, key: string, body: Uint8Array, contentType: string): Promise<ObjectInfo> {
     try {
-      const out = await this.s3.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }),
-      );
+      const out = await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
       return { size: body.length, etag: out.ETag ?? '' };
     } catch (err) {
       throw toStorageError(err, `s3://${bucket}/${key}`);
     }
   }
 
-  async getJson(bucket: string, key: string): Promise<unknown> {
+  async getBytes(bucket: string, key: string): Promise<Buffer> {
     const { body } = await this.getStream(bucket, key);
     const chunks: Buffer[] = [];
     try {
@@ -132,7 +129,15 @@ export class ObjectStore {
     } catch (err) {
       throw toStorageError(err, `s3://${bucket}/${key}`);
     }
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return Buffer.concat(chunks);
+  }
+
+  async putJson(bucket: string, key: string, value: unknown): Promise<ObjectInfo> {
+    return this.putBytes(bucket, key, Buffer.from(JSON.stringify(value)), 'application/json');
+  }
+
+  async getJson(bucket: string, key: string): Promise<unknown> {
+    return JSON.parse((await this.getBytes(bucket, key)).toString('utf8'));
   }
 
   async getStream(bucket: string, key: string): Promise<ObjectInfo & { body: Readable }> {

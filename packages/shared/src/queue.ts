@@ -117,6 +117,11 @@ export function uploadKey(tenant: string, jobId: string): string {
   return `${tenant}/${jobId}/audio`;
 }
 
+/** Where a job's per-frame P(silence) is stored, beside its result JSON (used by re-scoring). */
+export function frameProbsKey(resultJsonKey: string): string {
+  return resultJsonKey.replace(/\.json$/, '') + '.frame-probs';
+}
+
 /** Where a job's result JSON is stored in its output bucket. */
 export function resultKey(prefix: string, tenant: string, jobId: string): string {
   const dir = prefix.replace(/\/+$/, '');

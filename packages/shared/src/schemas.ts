@@ -99,6 +99,8 @@ export const segmentSchema = z.tuple([z.number(), z.number()]).describe('[startM
  * The result JSON stored in S3 and returned by GET /v1/jobs/{id}/result. Loose: fields the worker adds
  * later reach clients instead of being stripped by the response serializer.
  */
+const channelSegmentsSchema = z.object({ channel: z.number().int(), segments: z.array(segmentSchema) });
+
 export const resultDocumentSchema = z
   .looseObject({
     jobId: z.string(),
@@ -106,7 +108,7 @@ export const resultDocumentSchema = z
     cached: z.boolean(),
     durationMs: z.number(),
     sampleRate: z.number().int(),
-    channels: z.array(z.object({ channel: z.number().int(), segments: z.array(segmentSchema) })),
+    channels: z.array(channelSegmentsSchema),
     params: resolvedVadParamsSchema,
     model: z.object({ name: z.string(), sha256: z.string() }),
     version: z.string(),
@@ -114,6 +116,16 @@ export const resultDocumentSchema = z
   })
   .meta({ id: 'Result' });
 export type ResultDocument = z.infer<typeof resultDocumentSchema>;
+
+export const rescoreBodySchema = z.object({ params: vadParamsSchema }).strict().meta({ id: 'RescoreRequest' });
+
+export const rescoreResultSchema = z
+  .object({
+    jobId: z.string(),
+    channels: z.array(channelSegmentsSchema),
+    params: resolvedVadParamsSchema,
+  })
+  .meta({ id: 'RescoreResult' });
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 export const readinessSchema = z.object({

@@ -66,5 +66,4 @@ export interface PieceResult {
   timings: { featuresMs: number; modelMs: number };
 }
 
-/** A speech segment in milliseconds, [startMs, endMs). */
-export type Segment = [startMs: number, endMs: number];
+export type { Segment } from '@vadfleet/vad-postprocess';

@@ -11,7 +11,7 @@ import { InferencePool, type InferencePoolStats, type RunInfo } from './inferenc
 import { loadModelFiles, resolveModelDir } from './model/model-files.js';
 import type { ProviderChoice } from './model/session.js';
 import { PieceCutter } from './piece-cutter.js';
-import { Segmenter, applyParams, needsFrameEnergy, parsePostConfig, type PostConfig } from './postprocess/index.js';
+import { Segmenter, applyParams, needsFrameEnergy, parsePostConfig, type PostConfig } from '@vadfleet/vad-postprocess';
 import type { PieceResult, Segment } from './types.js';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;

@@ -172,7 +172,9 @@ describe('decompression bombs: AUDIO_TOO_LONG after bounded work and memory', ()
   // so the default 4 h limit would mean analysing up to 4 h: the counted bombs use a small limit.
   it('FLAC of unknown length decoding to 2.3 h (28 KB of constant 65535-sample frames): while decoding', async () => {
     const frames = 2000;
-    const flac = encodeFlac16([new Int16Array(frames * 65535).fill(1000)], { sampleRate: 16000, blockSize: 65535, declaredSamples: 0, constant: true });
+    // The encoder reads only the length and each block's first sample: a constant stand-in, not 262 MB of samples.
+    const constant = new Proxy({ length: frames * 65535 }, { get: (target, key) => (key === 'length' ? target.length : 1000) }) as ArrayLike<number>;
+    const flac = encodeFlac16([constant], { sampleRate: 16000, blockSize: 65535, declaredSamples: 0, constant: true });
     expect(flac.length).toBeLessThan(40_000);
     await expectVadError(vad.detect(flac, SMALL), 'AUDIO_TOO_LONG');
   }, GUARD);
@@ -195,6 +197,15 @@ describe('limits and degenerate audio', () => {
 
   it('maxDurationMs: 10000 on the 70 s example: AUDIO_TOO_LONG', async () => {
     await expectVadError(vad.detect(EXAMPLE_WAV, { maxDurationMs: 10_000 }), 'AUDIO_TOO_LONG');
+  }, GUARD);
+
+  // Found by these tests: the limits themselves are not validated, so 0, negative or fractional values
+  // turn every file into TOO_MANY_CHANNELS / AUDIO_TOO_LONG ("at most 0 are allowed") or are used as is.
+  it('nonsensical limits are refused as INVALID_PARAMS naming the option', async () => {
+    const wav = wav16([tone(1600)], 16000);
+    await expectVadError(vad.detect(wav, { maxChannels: 0 }), 'INVALID_PARAMS', /maxChannels/);
+    await expectVadError(vad.detect(wav, { maxChannels: 1.5 }), 'INVALID_PARAMS', /maxChannels/);
+    await expectVadError(vad.detect(wav, { maxDurationMs: -5 }), 'INVALID_PARAMS', /maxDurationMs/);
   }, GUARD);
 
   it('100 samples (less than one 400-sample frame): no segments (spec §3.4)', async () => {

@@ -5,7 +5,7 @@ import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider
 import { z } from 'zod';
 import type { ApiConfig } from '@vadfleet/shared/config';
 import { VadError } from '@vadfleet/shared/errors';
-import { DEFAULT_RESULTS_PREFIX, newJobId, uploadKey, type DetectJobData } from '@vadfleet/shared/queue';
+import { DEFAULT_RESULTS_PREFIX, frameProbsKey, newJobId, uploadKey, type DetectJobData } from '@vadfleet/shared/queue';
 import {
   createJobJsonBodySchema,
   createJobMultipartBodySchema,
@@ -16,9 +16,12 @@ import {
   jobListSchema,
   jobViewSchema,
   listJobsQuerySchema,
+  rescoreBodySchema,
+  rescoreResultSchema,
   resultDocumentSchema,
 } from '@vadfleet/shared/schemas';
 import { canonicalParams, resolveVadParams, vadParamsSchema, type VadParamsInput } from '@vadfleet/shared/vad-params';
+import { decodeFrameProbs, rescoreFrameProbs } from '@vadfleet/vad-postprocess';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import type { JobStore } from '../job-store.js';
@@ -264,6 +267,30 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
         throw new VadError('RESULT_NOT_READY', `Job ${view.id} is ${view.status}${why}; its result is not available.`);
       }
       return (await objectStore.getJson(view.result.bucket, view.result.key)) as z.infer<typeof resultDocumentSchema>;
+    },
+  );
+
+  r.post(
+    '/jobs/:id/rescore',
+    {
+      schema: {
+        summary: 'Segments of a completed job under new parameters, without running the model again',
+        description:
+          "Re-runs only FunASR's post-processing (speech decision, window detector, state machine) over the job's stored per-frame P(silence). The segments equal those of a fresh job with the same parameters. Milliseconds, whatever the audio's length.",
+        tags: ['jobs'],
+        params: jobIdParamsSchema,
+        body: rescoreBodySchema,
+        response: { 200: rescoreResultSchema, ...errors(400, 401, 404, 409, 429, 503) },
+      },
+    },
+    async (request) => {
+      const view = await jobs.view(request.tenant, request.params.id);
+      if (view.status !== 'completed' || !view.result) {
+        throw new VadError('RESULT_NOT_READY', `Job ${view.id} is ${view.status}; only a completed job can be re-scored.`);
+      }
+      const params = resolveVadParams(request.body.params);
+      const probs = decodeFrameProbs(await objectStore.getBytes(view.result.bucket, frameProbsKey(view.result.key)));
+      return { jobId: view.id, channels: rescoreFrameProbs(probs, params), params };
     },
   );
 

@@ -27,9 +27,9 @@ import { FRAME_SHIFT, Fbank, NUM_MEL_BINS, frameCount } from '../features/fbank.
 import { LFR_RADIUS, modelStartFor } from '../features/front-end.js';
 import { LfrCmvn } from '../features/lfr-cmvn.js';
 import { loadModelFiles, resolveModelDir } from '../model/model-files.js';
-import { FEATURE_DIM, createSession } from '../model/session.js';
+import { FEATURE_DIM, type VadSession, createSession } from '../model/session.js';
 import { PieceCutter } from '../piece-cutter.js';
-import { Segmenter, applyParams, parsePostConfig } from '../postprocess/index.js';
+import { type PostConfig, Segmenter, applyParams, parsePostConfig } from '@vadfleet/vad-postprocess';
 import type { PieceTask } from '../types.js';
 import { Vad, type Timings, validateParams } from '../vad.js';
 
@@ -58,37 +58,87 @@ interface PipelineReport {
   timings: Timings;
   segments: number;
   maxRssMb: number;
+  /** The model alone over the same pieces, in the same process, interleaved with the pipeline runs. */
+  modelAloneMs: number;
 }
 type ChildJob =
   | { kind: 'stages'; path: string; path8k?: string; modelDir: string; runs: number }
   | { kind: 'pipeline'; path: string; warmPath: string; modelDir: string; threads: number; runs: number };
 
-// ---------- child: the stages one by one ----------
+// ---------- children: the stages one by one, and the library end to end ----------
 
-/** Decodes a file to one array of 16 kHz samples (mono) and the time it took. */
-async function decodeAll(path: string): Promise<{ samples: Float32Array; ms: number }> {
-  const started = performance.now();
-  const audio = await openAudio(await toByteStream(path), OPEN_OPTIONS);
-  const blocks: Float32Array[] = [];
-  let length = 0;
-  for await (const block of audio.blocks) {
-    blocks.push(block[0].slice());
-    length += block[0].length;
+/** The model, front end and state machine of one child, run piece by piece with each stage timed. */
+class StageRunner {
+  private rows = new Float64Array(0);
+  private input = new Float32Array(0);
+
+  private constructor(
+    private readonly session: VadSession,
+    private readonly fbank: Fbank,
+    private readonly lfrCmvn: LfrCmvn,
+    private readonly postConfig: PostConfig,
+  ) {}
+
+  static async create(modelDir: string): Promise<StageRunner> {
+    const files = await loadModelFiles(modelDir);
+    const session = await createSession({ modelPath: files.modelPath, provider: 'cpu', intraOpThreads: 1, silPdfIds: files.silPdfIds });
+    const postConfig = applyParams(parsePostConfig(files.configYamlText), validateParams(undefined));
+    return new StageRunner(session, new Fbank(), new LfrCmvn(parseCmvn(files.amMvnText)), postConfig);
   }
-  const ms = performance.now() - started;
-  const samples = new Float32Array(length);
-  let at = 0;
-  for (const b of blocks) {
-    samples.set(b, at);
-    at += b.length;
+
+  /** Decodes `path` and runs its pieces (cut as the pipeline cuts them) through every stage; returns its seconds. */
+  async run(path: string, times: StageTimes): Promise<number> {
+    const cutter = new PieceCutter(PIECE_FRAMES, false);
+    const segmenter = new Segmenter(this.postConfig);
+    let t0 = performance.now();
+    const audio = await openAudio(await toByteStream(path), OPEN_OPTIONS);
+    for await (const block of audio.blocks) {
+      times.decodeMs += performance.now() - t0;
+      for (const task of cutter.push(block[0])) await this.piece(task, false, segmenter, times);
+      t0 = performance.now();
+    }
+    times.decodeMs += performance.now() - t0;
+    const last = cutter.finish();
+    if (last) await this.piece(last, true, segmenter, times);
+    return cutter.samplesSeen / SAMPLE_RATE;
   }
-  return { samples, ms };
+
+  private async piece(task: PieceTask, final: boolean, segmenter: Segmenter, times: StageTimes): Promise<void> {
+    // The row range FrontEnd.computeModelInput uses (spec §5.1, §6.3).
+    const modelStart = modelStartFor(task.keepFrom);
+    const lastRow = task.fbankStart + frameCount(task.samples.length) - 1;
+    const rowFrom = Math.max(0, modelStart - LFR_RADIUS);
+    const rowCount = Math.min(lastRow, task.keepTo - 1 + LFR_RADIUS) - rowFrom + 1;
+    const frames = task.keepTo - modelStart;
+    if (this.rows.length < rowCount * NUM_MEL_BINS) this.rows = new Float64Array(rowCount * NUM_MEL_BINS);
+    if (this.input.length < frames * FEATURE_DIM) this.input = new Float32Array(frames * FEATURE_DIM);
+
+    let t0 = performance.now();
+    this.fbank.computeFrames(task.samples, (rowFrom - task.fbankStart) * FRAME_SHIFT, rowCount, this.rows, 0);
+    let t1 = performance.now();
+    times.fbankMs += t1 - t0;
+    this.lfrCmvn.stack(this.rows, rowFrom, rowCount, lastRow, modelStart, frames, this.input);
+    t0 = performance.now();
+    times.lfrCmvnMs += t0 - t1;
+    const silence = await this.session.run(this.input.subarray(0, frames * FEATURE_DIM), frames);
+    t1 = performance.now();
+    times.modelMs += t1 - t0;
+    const kept = task.keepTo - task.keepFrom;
+    for (let i = 0; i < kept; i++) segmenter.push(silence[task.keepFrom - modelStart + i], 0, final && i === kept - 1);
+    segmenter.takeClosed(final);
+    times.postMs += performance.now() - t1;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
 }
+
+const noTimes = (): StageTimes => ({ decodeMs: 0, resampleMs: 0, fbankMs: 0, lfrCmvnMs: 0, modelMs: 0, postMs: 0 });
 
 /** The 8 kHz variant's raw samples through the resampler alone, fed in 100 ms blocks as the decoders do. */
 function resampleMs(path8k: string): number {
-  const raw = readPcm16(path8k).samples;
-  const input = Float32Array.from(raw);
+  const input = Float32Array.from(readPcm16(path8k).samples);
   const resampler = new StreamingResampler(8000);
   const started = performance.now();
   for (let at = 0; at < input.length; at += 800) resampler.push(input.subarray(at, at + 800));
@@ -97,82 +147,49 @@ function resampleMs(path8k: string): number {
 }
 
 async function runStages(job: Extract<ChildJob, { kind: 'stages' }>): Promise<StagesReport> {
-  const files = await loadModelFiles(job.modelDir);
-  const session = await createSession({ modelPath: files.modelPath, provider: 'cpu', intraOpThreads: 1, silPdfIds: files.silPdfIds });
-  const fbank = new Fbank();
-  const lfrCmvn = new LfrCmvn(parseCmvn(files.amMvnText));
-  const postConfig = applyParams(parsePostConfig(files.configYamlText), validateParams(undefined));
-  let rows = new Float64Array(0);
-  let input = new Float32Array(0);
+  const runner = await StageRunner.create(job.modelDir);
   let best: StageTimes | undefined;
   let audioSeconds = 0;
-
   for (let run = 0; run < job.runs; run++) {
-    const times: StageTimes = { decodeMs: 0, resampleMs: 0, fbankMs: 0, lfrCmvnMs: 0, modelMs: 0, postMs: 0 };
-    const decoded = await decodeAll(job.path);
-    times.decodeMs = decoded.ms;
+    const times = noTimes();
+    audioSeconds = await runner.run(job.path, times);
     if (job.path8k) times.resampleMs = resampleMs(job.path8k);
-    audioSeconds = decoded.samples.length / SAMPLE_RATE;
-    const cutter = new PieceCutter(PIECE_FRAMES, false);
-    const segmenter = new Segmenter(postConfig);
-    const tasks = cutter.push(decoded.samples);
-    const last = cutter.finish();
-    if (last) tasks.push(last);
-    for (const [index, task] of tasks.entries()) {
-      const final = index === tasks.length - 1;
-      // The row range FrontEnd.computeModelInput uses (spec §5.1, §6.3).
-      const modelStart = modelStartFor(task.keepFrom);
-      const lastRow = task.fbankStart + frameCount(task.samples.length) - 1;
-      const rowFrom = Math.max(0, modelStart - LFR_RADIUS);
-      const rowCount = Math.min(lastRow, task.keepTo - 1 + LFR_RADIUS) - rowFrom + 1;
-      const frames = task.keepTo - modelStart;
-      if (rows.length < rowCount * NUM_MEL_BINS) rows = new Float64Array(rowCount * NUM_MEL_BINS);
-      if (input.length < frames * FEATURE_DIM) input = new Float32Array(frames * FEATURE_DIM);
-
-      let t0 = performance.now();
-      fbank.computeFrames(task.samples, (rowFrom - task.fbankStart) * FRAME_SHIFT, rowCount, rows, 0);
-      let t1 = performance.now();
-      times.fbankMs += t1 - t0;
-      lfrCmvn.stack(rows, rowFrom, rowCount, lastRow, modelStart, frames, input);
-      t0 = performance.now();
-      times.lfrCmvnMs += t0 - t1;
-      const silence = await session.run(input.subarray(0, frames * FEATURE_DIM), frames);
-      t1 = performance.now();
-      times.modelMs += t1 - t0;
-      pushPieceToSegmenter(segmenter, task, silence.subarray(task.keepFrom - modelStart), final);
-      times.postMs += performance.now() - t1;
-    }
     if (!best) best = times;
     else for (const key of Object.keys(times) as (keyof StageTimes)[]) best[key] = Math.min(best[key], times[key]);
   }
-  await session.release();
-  return { kind: 'stages', audioSeconds, times: best!, maxRssMb: 0 };
+  await runner.release();
+  return { kind: 'stages', audioSeconds, times: best!, maxRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
-function pushPieceToSegmenter(segmenter: Segmenter, task: PieceTask, silence: Float32Array, final: boolean): void {
-  const last = task.keepTo - task.keepFrom - 1;
-  for (let i = 0; i <= last; i++) segmenter.push(silence[i], 0, final && i === last);
-  segmenter.takeClosed(final);
-}
-
-// ---------- child: the library end to end ----------
-
+/**
+ * `runs` calls of `vad.detect`, each followed by a model-alone pass over the same pieces in this process
+ * (so both see the same machine load); the peak RSS is read before the model-alone passes add their own.
+ */
 async function runPipeline(job: Extract<ChildJob, { kind: 'pipeline' }>): Promise<PipelineReport> {
   const vad = await Vad.create({ modelDir: job.modelDir, threads: job.threads });
+  let runner: StageRunner | undefined;
   try {
     await vad.detect(job.warmPath);
     let best: PipelineReport | undefined;
+    let modelAloneMs = Infinity;
     for (let run = 0; run < job.runs; run++) {
       const started = performance.now();
       const result = await vad.detect(job.path);
       const wallMs = performance.now() - started;
+      const maxRssMb = best?.maxRssMb ?? process.resourceUsage().maxRSS / 1024;
       if (!best || wallMs < best.wallMs) {
         const segments = result.channels.reduce((n, c) => n + c.segments.length, 0);
-        best = { kind: 'pipeline', audioSeconds: result.durationMs / 1000, wallMs, timings: result.timings, segments, maxRssMb: 0 };
+        best = { kind: 'pipeline', audioSeconds: result.durationMs / 1000, wallMs, timings: result.timings, segments, maxRssMb, modelAloneMs: 0 };
       }
+      runner ??= await StageRunner.create(job.modelDir);
+      const times = noTimes();
+      await runner.run(job.path, times);
+      modelAloneMs = Math.min(modelAloneMs, times.modelMs);
     }
+    best!.modelAloneMs = modelAloneMs;
     return best!;
   } finally {
+    await runner?.release();
     await vad.close();
   }
 }
@@ -310,7 +327,6 @@ async function main(): Promise<void> {
   if (values.child) {
     const job = JSON.parse(values.child) as ChildJob;
     const report = job.kind === 'stages' ? await runStages(job) : await runPipeline(job);
-    report.maxRssMb = process.resourceUsage().maxRSS / 1024;
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
   }
@@ -343,16 +359,16 @@ async function main(): Promise<void> {
     console.log(stageTable(stagesExample, stagesLong).join('\n'));
 
     console.log('\nPipeline, `vad.detect(path)`, each configuration in its own process (features/model: summed thread time):\n');
-    console.log('| configuration | audio s | wall ms | RTF | decode | features | model | post | peak RSS MB | wall / model alone | wall / 1-thread wall |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    const line = (label: string, r: PipelineReport, modelAloneMs: number | undefined, base?: PipelineReport) =>
+    console.log('| configuration | audio s | wall ms | RTF | decode | features | model | post | peak RSS MB | model alone ms | wall / model alone | wall / 1-thread wall |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const line = (label: string, r: PipelineReport, base?: PipelineReport) =>
       console.log(
-        `| ${label} | ${r.audioSeconds.toFixed(1)} | ${ms(r.wallMs)} | ${rtf(r.wallMs, r.audioSeconds)} | ${ms(r.timings.decodeMs)} | ${ms(r.timings.featuresMs)} | ${ms(r.timings.modelMs)} | ${ms(r.timings.postprocessMs)} | ${r.maxRssMb.toFixed(0)} | ${modelAloneMs ? (r.wallMs / modelAloneMs).toFixed(2) : '–'} | ${base ? (r.wallMs / base.wallMs).toFixed(2) : '–'} |`,
+        `| ${label} | ${r.audioSeconds.toFixed(1)} | ${ms(r.wallMs)} | ${rtf(r.wallMs, r.audioSeconds)} | ${ms(r.timings.decodeMs)} | ${ms(r.timings.featuresMs)} | ${ms(r.timings.modelMs)} | ${ms(r.timings.postprocessMs)} | ${r.maxRssMb.toFixed(0)} | ${ms(r.modelAloneMs)} | ${(r.wallMs / r.modelAloneMs).toFixed(2)} | ${base ? (r.wallMs / base.wallMs).toFixed(2) : '–'} |`,
       );
-    line('example, threads 1', exampleT1, stagesExample.times.modelMs);
-    line('example at 8 kHz, threads 1', example8kT1, stagesExample.times.modelMs);
-    line(`${minutes} min, threads 1`, longT1, stagesLong.times.modelMs);
-    line(`${minutes} min, threads 2`, longT2, stagesLong.times.modelMs, longT1);
+    line('example, threads 1', exampleT1);
+    line('example at 8 kHz, threads 1', example8kT1);
+    line(`${minutes} min, threads 1`, longT1);
+    line(`${minutes} min, threads 2`, longT2, longT1);
     console.log(`\nPeak RSS, ${minutes} min vs example (threads 1): ${longT1.maxRssMb.toFixed(0)} MB vs ${exampleT1.maxRssMb.toFixed(0)} MB (+${(longT1.maxRssMb - exampleT1.maxRssMb).toFixed(0)} MB).`);
     console.log(`Load average ${load()} at the end (other processes on the machine inflate every figure).`);
   } finally {

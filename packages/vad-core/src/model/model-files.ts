@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VadError } from '@vadfleet/shared/errors';
-import { parsePostConfig } from '../postprocess/post-config.js';
+import { parsePostConfig } from '@vadfleet/vad-postprocess';
 
 export type ModelFileName = 'model.onnx' | 'model_quant.onnx' | 'am.mvn' | 'config.yaml';
 

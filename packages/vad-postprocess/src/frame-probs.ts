@@ -6,7 +6,7 @@
  */
 import { VadError } from '@vadfleet/shared/errors';
 import type { ResolvedVadParams } from '@vadfleet/shared/vad-params';
-import type { Segment } from '../types.js';
+import type { Segment } from './segment.js';
 import { applyParams, needsFrameEnergy, type PostConfig } from './post-config.js';
 import { Segmenter } from './segmenter.js';
 

@@ -3,7 +3,7 @@
  * the 20-frame window detector, and the start/end state machine. Frames are pushed strictly in order;
  * the caller marks only the stream's last frame as final. Names follow the spec's §10.1 table.
  */
-import type { Segment } from '../types.js';
+import type { Segment } from './segment.js';
 import type { PostConfig } from './post-config.js';
 
 const enum Mode {

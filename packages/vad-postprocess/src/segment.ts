@@ -1,0 +1,2 @@
+/** A speech segment in milliseconds, [startMs, endMs). */
+export type Segment = [startMs: number, endMs: number];
