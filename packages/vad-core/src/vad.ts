@@ -97,6 +97,16 @@ export function validateParams(params: VadParamsInput | ResolvedVadParams | unde
   return resolved;
 }
 
+function validateLimits(options: DetectOptions): { maxChannels: number; maxDurationMs: number } {
+  const maxChannels = options.maxChannels ?? DEFAULT_MAX_CHANNELS;
+  const maxDurationMs = options.maxDurationMs ?? DEFAULT_MAX_DURATION_MS;
+  if (!Number.isInteger(maxChannels) || maxChannels < 1) {
+    throw new VadError('INVALID_PARAMS', `maxChannels must be an integer ≥ 1, got ${maxChannels}.`, { field: 'maxChannels' });
+  }
+  if (!(maxDurationMs > 0)) throw new VadError('INVALID_PARAMS', `maxDurationMs must be > 0, got ${maxDurationMs}.`, { field: 'maxDurationMs' });
+  return { maxChannels, maxDurationMs };
+}
+
 export class Vad {
   private constructor(
     private readonly pool: InferencePool,
@@ -145,11 +155,7 @@ export class Vad {
     const withEnergy = needsFrameEnergy(config);
     const signal = options.signal;
     signal?.throwIfAborted();
-    const audio = await openAudio(await toByteStream(source), {
-      maxChannels: options.maxChannels ?? DEFAULT_MAX_CHANNELS,
-      maxDurationMs: options.maxDurationMs ?? DEFAULT_MAX_DURATION_MS,
-      signal,
-    });
+    const audio = await openAudio(await toByteStream(source), { ...validateLimits(options), signal });
     const channelCount = audio.info.channels;
     const pieceFrames = options.pieceFrames ?? DEFAULT_PIECE_FRAMES;
     const audioMsTotal = audio.info.declaredFrames === undefined ? undefined : Math.round((audio.info.declaredFrames * 1000) / audio.info.sampleRate);

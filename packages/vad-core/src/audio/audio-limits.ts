@@ -27,7 +27,7 @@ export function audioTooLong(opts: OpenAudioOptions, what: string): VadError {
 /** Checks what the header says against the options: channel count and declared length. */
 export function assertHeaderLimits(info: AudioInfo, opts: OpenAudioOptions): void {
   if (info.channels > opts.maxChannels) {
-    throw new VadError('TOO_MANY_CHANNELS', `the audio has ${info.channels} channels; at most ${opts.maxChannels} are allowed`);
+    throw new VadError('TOO_MANY_CHANNELS', `the audio has ${info.channels} channel${info.channels === 1 ? "" : "s"}; at most ${opts.maxChannels} ${opts.maxChannels === 1 ? "is" : "are"} allowed`);
   }
   const declared = info.declaredFrames;
   if (declared === undefined) return;

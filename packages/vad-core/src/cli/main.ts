@@ -86,6 +86,11 @@ async function main(): Promise<number> {
   const threads = numberOption('threads', values.threads) ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) usage('--threads must be an integer from 1 to 64');
 
+  const maxChannels = numberOption('max-channels', values['max-channels']);
+  if (maxChannels !== undefined && (!Number.isInteger(maxChannels) || maxChannels < 1)) usage('--max-channels must be an integer ≥ 1');
+  const maxDurationMs = numberOption('max-duration-ms', values['max-duration-ms']);
+  if (maxDurationMs !== undefined && !(maxDurationMs > 0)) usage('--max-duration-ms must be a number of milliseconds > 0');
+
   let params;
   try {
     params = validateParams({
@@ -124,8 +129,8 @@ async function main(): Promise<number> {
       try {
         const result = await vad.detect(file, {
           params,
-          maxChannels: numberOption('max-channels', values['max-channels']),
-          maxDurationMs: numberOption('max-duration-ms', values['max-duration-ms']),
+          maxChannels,
+          maxDurationMs,
           onProgress: bar ? (p: Progress) => bar.update(p) : undefined,
           onFrameProbs: probsOut
             ? (channel, firstFrame, probs) => {

@@ -163,6 +163,7 @@ export class InferencePool {
     this.setInFlight(0);
     await Promise.all(
       slots.map((slot) => {
+        slot.detach(); // a batch finishing after close must not touch the counters
         const exited = new Promise((resolve) => slot.worker.once('exit', resolve));
         slot.worker.postMessage({ type: 'close' } satisfies ThreadCommand);
         return exited;
