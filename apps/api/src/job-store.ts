@@ -136,6 +136,11 @@ export class JobStore {
     }
     if (!job) throw new VadError('NOT_FOUND', `Job ${jobId} has expired.`);
     const state = await job.getState();
+    // The job may have finished between the read and getState(): re-read it so the view carries its result.
+    if (state === 'completed' || state === 'failed') {
+      const finished = (await this.queue.getJob(jobId)) as QueueJob | undefined;
+      if (finished) return { view: this.toView(finished, state), job: finished, state };
+    }
     return { view: this.toView(job, state), job, state };
   }
 

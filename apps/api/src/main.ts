@@ -78,7 +78,9 @@ async function shutdown(signal: string): Promise<void> {
     sampler.stop();
     await app.close(); // stops accepting, lets in-flight requests finish
     await queue.close();
-    await redis.quit();
+    // quit() waits for Redis to answer; a Redis that is down must not hold the process forever.
+    await Promise.race([redis.quit(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    redis.disconnect();
     s3.destroy();
     logger.info('api stopped');
     process.exit(0);

@@ -45,6 +45,10 @@ export const detectJobDataSchema = z.object({
   /** Epoch milliseconds at which the API accepted the job. */
   acceptedAt: z.number().int(),
   source: z.enum(['upload', 's3']),
+  /** Channel → role for the QA statistics of two-channel calls; default {0: agent, 1: customer}. */
+  roles: z.record(z.string(), z.enum(['agent', 'customer'])).optional(),
+  /** Set on the items of a batch: the batch and the item's index in it. */
+  batch: z.object({ id: z.string().min(1), index: z.number().int().nonnegative() }).optional(),
 });
 export type DetectJobData = z.infer<typeof detectJobDataSchema>;
 
@@ -102,8 +106,59 @@ export function queueKeys(prefix: string) {
     /** A live worker's heartbeat (30 s TTL, renewed every 10 s). */
     worker: (workerId: string) => `${prefix}:workers:${workerId}`,
     workerPattern: `${prefix}:workers:*`,
+    /** Hash of a batch: request, tenant, status and its exact counters (see docs/batches.md). */
+    batch: (batchId: string) => `${prefix}:batch:${batchId}`,
+    /** Hash index → JSON {key, size, etag} of every listed object of a batch. */
+    batchItems: (batchId: string) => `${prefix}:batch:${batchId}:items`,
+    /** Hash index → JSON terminal record of an item; written once (HSETNX), so an item counts once. */
+    batchDone: (batchId: string) => `${prefix}:batch:${batchId}:done`,
+    /** List of item indexes listed but not yet handed to the detection queue. */
+    batchPending: (batchId: string) => `${prefix}:batch:${batchId}:pending`,
+    /** List of webhook delivery attempts (JSON), oldest first. */
+    batchWebhookAttempts: (batchId: string) => `${prefix}:batch:${batchId}:webhook`,
+    /** Sorted set of a tenant's batch ids, score = createdAt (ms). */
+    tenantBatches: (tenant: string) => `${prefix}:tenant:${tenant}:batches`,
+    /** Round-robin list of tenants with pending batch items. */
+    feederTenants: `${prefix}:feeder:tenants`,
+    /** Round-robin list of a tenant's batches with pending items. */
+    feederTenantBatches: (tenant: string) => `${prefix}:feeder:tenant:${tenant}:batches`,
+    /** Set of a tenant's batch item ids handed to the detection queue and not yet finished. */
+    feederInFlight: (tenant: string) => `${prefix}:feeder:tenant:${tenant}:inflight`,
+    /** Set of batch ids not yet finished (the vadfleet_batches_active gauge). */
+    activeBatches: `${prefix}:batches:active`,
+    /** Hash outcome → count of batch items, fleet-wide (the vadfleet_batch_items_total counter). */
+    batchItemTotals: `${prefix}:batches:item-totals`,
+    /** Audio milliseconds completed by the fleet in one 10-second bucket (throughput estimate). */
+    fleetAudioBucket: (bucket: number) => `${prefix}:fleet:audio-ms:${bucket}`,
   };
 }
+
+export const BATCH_EXPAND_QUEUE_NAME = 'vad-batch-expand';
+export const BATCH_EXPAND_JOB_NAME = 'expand';
+export const WEBHOOK_QUEUE_NAME = 'vad-webhooks';
+export const WEBHOOK_JOB_NAME = 'batch-webhook';
+/**
+ * BullMQ priority of batch items. Interactive jobs carry no priority, and BullMQ serves its un-prioritised
+ * wait list before any prioritised job, so an interactive job overtakes every batch item not yet started.
+ */
+export const BATCH_ITEM_PRIORITY = 10;
+/** Width of one fleet-throughput bucket. */
+export const FLEET_BUCKET_MS = 10_000;
+
+/** The BullMQ job id of a batch item: `<batchId>-<index>` (BullMQ refuses ':' in ids). */
+export function batchItemId(batchId: string, index: number): string {
+  return `${batchId}-${index}`;
+}
+
+export function parseBatchItemId(itemId: string): { batchId: string; index: number } {
+  const at = itemId.lastIndexOf('-');
+  return { batchId: itemId.slice(0, at), index: Number(itemId.slice(at + 1)) };
+}
+
+export const batchExpandJobDataSchema = z.object({ batchId: z.string().min(1) });
+export type BatchExpandJobData = z.infer<typeof batchExpandJobDataSchema>;
+export const webhookJobDataSchema = z.object({ batchId: z.string().min(1) });
+export type WebhookJobData = z.infer<typeof webhookJobDataSchema>;
 
 export const CANCEL_TTL_SECONDS = 3600;
 export const WORKER_HEARTBEAT_TTL_SECONDS = 30;

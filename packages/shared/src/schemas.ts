@@ -132,3 +132,97 @@ export const readinessSchema = z.object({
   status: z.enum(['ready', 'not ready']),
   checks: z.object({ redis: z.string(), s3: z.string(), workers: z.string() }),
 });
+
+// ---- Batches (docs/batches.md) ----
+
+export const batchStatusSchema = z.enum(['expanding', 'running', 'completed', 'cancelled', 'failed']);
+export type BatchStatus = z.infer<typeof batchStatusSchema>;
+
+export const channelRolesSchema = z
+  .record(z.string().regex(/^\d{1,2}$/, 'a channel number'), z.enum(['agent', 'customer']))
+  .describe('Channel → role for the QA statistics, default {"0": "agent", "1": "customer"}.');
+
+export const MAX_BATCH_KEYS = 10_000;
+
+export const createBatchBodySchema = z
+  .object({
+    input: z
+      .object({
+        s3: z
+          .object({
+            bucket: bucketSchema,
+            prefix: z.string().max(1024).optional().describe('Every object under this key prefix ("" = the whole bucket).'),
+            keys: z.array(z.string().min(1).max(1024)).min(1).max(MAX_BATCH_KEYS).optional().describe('Or an explicit list of object keys.'),
+            suffix: z.string().max(64).optional().describe('Only keys ending with this, e.g. ".wav".'),
+            glob: z.string().max(256).optional().describe('Only keys matching this glob (* within a path segment, ** across, ?), relative to the bucket.'),
+          })
+          .strict()
+          .refine((s) => (s.prefix === undefined) !== (s.keys === undefined), 'give exactly one of "prefix" and "keys"'),
+      })
+      .strict(),
+    params: vadParamsSchema.optional(),
+    roles: channelRolesSchema.optional(),
+    output: z
+      .object({
+        s3: z.object({ bucket: bucketSchema, prefix: z.string().max(512).optional().describe('Key prefix of the result JSON. Default: batches/<batchId>.') }).strict(),
+      })
+      .strict()
+      .optional(),
+    webhook: z.object({ url: z.string().max(2048) }).strict().optional().describe('POSTed (signed) when the batch ends; see docs/webhooks.md.'),
+    dryRun: z.boolean().optional().describe('List and estimate only: nothing is enqueued.'),
+  })
+  .strict()
+  .meta({ id: 'CreateBatchRequest' });
+export type CreateBatchBody = z.infer<typeof createBatchBodySchema>;
+
+export const batchAcceptedSchema = z
+  .object({ id: z.string(), status: batchStatusSchema, links: z.object({ self: z.string(), results: z.string() }) })
+  .meta({ id: 'BatchAccepted' });
+
+export const batchDryRunSchema = z
+  .object({
+    dryRun: z.literal(true),
+    objects: z.number().int().nonnegative(),
+    totalBytes: z.number().int().nonnegative(),
+    bytesPerSecond: z.number().positive().describe('Audio bytes per second assumed for the estimate (from the first object\'s WAV header, else 16 000: 8 kHz G.711 stereo).'),
+    estimateBasis: z.string(),
+    estimatedAudioHours: z.number().nonnegative(),
+    fleetAudioSecondsPerSecond: z.number().nonnegative().nullable().describe('Measured fleet throughput (last 5 minutes of work).'),
+    etaSeconds: z.number().nonnegative().nullable(),
+  })
+  .meta({ id: 'BatchDryRun' });
+
+export const webhookAttemptSchema = z.object({
+  at: timestampSchema,
+  status: z.number().int().nullable(),
+  ok: z.boolean(),
+  error: errorDataSchema.optional(),
+});
+
+export const batchViewSchema = z
+  .object({
+    id: z.string(),
+    status: batchStatusSchema,
+    createdAt: timestampSchema,
+    startedAt: timestampSchema.optional(),
+    finishedAt: timestampSchema.optional(),
+    listingComplete: z.boolean().describe('False while the prefix is still being listed (total still grows).'),
+    counts: z.object({
+      total: z.number().int().nonnegative(),
+      pending: z.number().int().nonnegative().describe('Listed, not yet handed to the workers.'),
+      inFlight: z.number().int().nonnegative().describe('Queued for or running on a worker.'),
+      completed: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      cancelled: z.number().int().nonnegative(),
+    }),
+    percent: z.number().min(0).max(100),
+    audioMsProcessed: z.number().nonnegative(),
+    audioSecondsPerSecond: z.number().nonnegative().nullable().describe('Audio seconds processed per wall-clock second since the first item was handed out.'),
+    etaSeconds: z.number().nonnegative().nullable(),
+    error: errorDataSchema.optional().describe('Why listing the input failed.'),
+    webhook: z.object({ url: z.string(), attempts: z.array(webhookAttemptSchema), delivered: z.boolean() }).optional(),
+  })
+  .meta({ id: 'Batch' });
+export type BatchView = z.infer<typeof batchViewSchema>;
+
+export const batchResultsQuerySchema = z.object({ format: z.enum(['ndjson', 'csv']).default('ndjson') });

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CATALOGUE, toVadError, VadError, type ErrorCode } from '@vadfleet/shared/errors';
+import type { ApiMetrics } from '@vadfleet/platform/metrics';
 
 /** Fastify's and @fastify/multipart's own error codes, in our vocabulary. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -59,9 +60,10 @@ export function sendError(reply: FastifyReply, err: VadError): FastifyReply {
  * One error shape for every response: `{"error": {"code", "message"}}` with the catalogue's status.
  * 5xx responses carry only the catalogue message (no internals); the cause is logged instead.
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, metrics?: Pick<ApiMetrics, 'errors'>): void {
   app.setErrorHandler((err, request: FastifyRequest, reply) => {
     const e = toHttpError(err);
+    metrics?.errors.inc({ code: e.code });
     if (e.status >= 500) {
       request.log.error({ err, code: e.code }, 'request failed');
       return sendError(reply, new VadError(e.code)); // catalogue message only: no hosts, buckets or stacks

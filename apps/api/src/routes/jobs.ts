@@ -307,6 +307,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     },
     async (request, reply) => {
       const outcome = await jobs.cancel(request.tenant, request.params.id);
+      if (outcome.kind === 'cancelled') metrics.jobs.inc({ outcome: 'cancelled', cached: 'false' });
       if (outcome.kind === 'cancelled' && outcome.data?.source === 'upload') {
         await objectStore.delete(outcome.data.input.bucket, outcome.data.input.key).catch((err) => request.log.warn({ err }, 'upload delete failed'));
       }

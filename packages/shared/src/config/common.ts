@@ -21,6 +21,14 @@ export const commonConfigShape = {
   S3_ALLOWED_BUCKETS: bucketListSchema.default([]).describe('Comma-separated buckets callers may name for input or output; UPLOAD_BUCKET and RESULTS_BUCKET are always allowed.'),
   UPLOAD_BUCKET: bucketNameSchema.default('vadfleet-uploads').describe('Bucket receiving uploaded audio (<tenant>/<jobId>/audio).'),
   RESULTS_BUCKET: bucketNameSchema.default('vadfleet-results').describe('Default bucket for result JSON (<prefix>/<tenant>/<jobId>.json).'),
+  WEBHOOK_ALLOWLIST: z.string().default('').transform((s) => s.split(',').map((e) => e.trim()).filter(Boolean)).describe('Comma-separated hosts, *.domains, URL prefixes or * that webhook URLs must match (docs/webhooks.md); empty allows none.'),
+  WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false).describe('Allow webhooks to loopback and private addresses (development and tests only).'),
+  WEBHOOK_SECRET: z.string().min(16).optional().describe('HMAC secret signing webhooks (Vadfleet-Signature); required for batches with a webhook unless the tenant has one in WEBHOOK_SECRETS.'),
+  WEBHOOK_SECRETS: z
+    .string()
+    .default('')
+    .transform((s) => Object.fromEntries(s.split(',').map((e) => e.trim()).filter(Boolean).map((e) => [e.slice(0, e.indexOf(':')), e.slice(e.indexOf(':') + 1)])))
+    .describe('Per-tenant webhook secrets as tenant:secret pairs, comma-separated; they override WEBHOOK_SECRET.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
 };
 

@@ -24,6 +24,10 @@ export const workerConfigSchema = z.object({
   STALLED_INTERVAL_MS: int(100, 3_600_000).default(30_000).describe('How often jobs whose lock expired (crashed worker) are moved back to waiting.'),
   MAX_STALLED_COUNT: int(0, 100).default(2).describe('Stalls after which a job fails instead of being retried.'),
   SHUTDOWN_TIMEOUT_MS: int(0, 3_600_000).default(30_000).describe('On SIGTERM, how long active jobs may run before the worker exits anyway (their locks expire and another worker retries them).'),
+  BATCH_MAX_IN_FLIGHT_PER_TENANT: int(1, 10_000).default(8).describe('Batch items of one tenant queued or running at once across the fleet; the feeder shares the fleet round-robin between tenants.'),
+  BATCH_FEED_INTERVAL_MS: int(20, 60_000).default(250).describe('How often the batch feeder tops up the detection queue (it also runs whenever a batch item ends).'),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(10_000).describe('Deadline of one webhook delivery attempt.'),
+  WEBHOOK_ATTEMPTS: int(1, 20).default(6).describe('Webhook delivery attempts (exponential backoff from 2 s) before it is marked failed.'),
   METRICS_PORT: int(0, 65_535).default(9091).describe('Port of the worker\'s /metrics and /healthz endpoint (0 picks a free port).'),
   METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the metrics endpoint (0.0.0.0 in containers).'),
 });
