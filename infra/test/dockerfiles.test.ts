@@ -58,7 +58,8 @@ describe.each(['apps/api', 'apps/worker'])('%s/Dockerfile', (workspace) => {
 
   it('installs all dependencies and builds the workspace and everything it imports, in order', () => {
     expect(build.body).toMatch(/^RUN npm ci\b(?!.*--omit)/m);
-    const built = /for ws in ([^;]+); do npx tsc -p "\$ws\/tsconfig\.json"/.exec(build.body)?.[1].trim().split(/\s+/);
+    // `npm run build` (not bare tsc): vad-core's build also compiles its WebAssembly kernel.
+    const built = /for ws in ([^;]+); do npm run build -w "\$ws"/.exec(build.body)?.[1].trim().split(/\s+/);
     expect(built).toEqual(workspaces);
   });
 

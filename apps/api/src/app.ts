@@ -13,6 +13,7 @@ import { registerConsole } from './plugins/console.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 
@@ -74,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }),
       });
       await v1.register(jobRoutes, { config, jobs, objectStore: deps.objectStore, metrics: deps.metrics });
+      await v1.register(batchRoutes, { config, redis: deps.redis, queue: deps.queue, objectStore: deps.objectStore, metrics: deps.metrics });
     },
     { prefix: '/v1' },
   );

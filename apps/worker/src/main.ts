@@ -3,14 +3,15 @@
  * pool shared by all concurrent jobs), then consumes the detection queue until SIGTERM/SIGINT.
  */
 import { hostname } from 'node:os';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
 import { Vad, type VadOptions } from '@vadfleet/vad-core';
 import { parseConfig, workerConfigSchema, type WorkerConfig } from '@vadfleet/shared/config';
 import { toVadError } from '@vadfleet/shared/errors';
-import { DETECT_QUEUE_NAME, decodeJobError, type DetectJobResult } from '@vadfleet/shared/queue';
+import { BATCH_EXPAND_QUEUE_NAME, DETECT_QUEUE_NAME, WEBHOOK_QUEUE_NAME, decodeJobError, detectJobDataSchema, type DetectJobResult } from '@vadfleet/shared/queue';
+import { BatchStore } from '@vadfleet/platform/batch-store';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
-import { assertNoEviction, createRedis } from '@vadfleet/platform/queue';
+import { assertNoEviction, createDetectQueue, createRedis } from '@vadfleet/platform/queue';
 import { isCancellationRequested, subscribeCancellations } from '@vadfleet/platform/cancel-signal';
 import { ResultCache } from '@vadfleet/platform/result-cache';
 import { startHeartbeat } from '@vadfleet/platform/redis-heartbeat';
@@ -18,6 +19,10 @@ import { createWorkerMetrics } from '@vadfleet/platform/metrics';
 import { serveMetrics } from '@vadfleet/platform/metrics-server';
 import { GpuSampler } from '@vadfleet/platform/gpu-sampler';
 import { createProcessor, type DetectJob } from './processor.js';
+import { BatchFeeder } from './batch-feeder.js';
+import { BatchItems } from './batch-items.js';
+import { createBatchExpander } from './batch-expander.js';
+import { createBatchWebhookProcessor } from './batch-webhook.js';
 
 const GPU_SAMPLE_INTERVAL_MS = 15_000;
 
@@ -87,6 +92,14 @@ const store = new ObjectStore(
 );
 const cache = new ResultCache(redis, { prefix: config.QUEUE_PREFIX, ttlSeconds: config.CACHE_TTL_SECONDS, scope: config.CACHE_SCOPE });
 
+// Batches: a feeder hands batch items to the detection queue fairly; the expand and webhook queues are
+// small side queues consumed here too (docs/batches.md).
+const batches = new BatchStore(redis, config.QUEUE_PREFIX);
+const detectQueue = createDetectQueue(redis, { prefix: config.QUEUE_PREFIX });
+const webhookQueue = new Queue(WEBHOOK_QUEUE_NAME, { connection: redis, prefix: config.QUEUE_PREFIX });
+const feeder = new BatchFeeder({ store: batches, queue: detectQueue, log, perTenant: config.BATCH_MAX_IN_FLIGHT_PER_TENANT, intervalMs: config.BATCH_FEED_INTERVAL_MS });
+const batchItems = new BatchItems({ store: batches, webhookQueue, webhookAttempts: config.WEBHOOK_ATTEMPTS, onSlotFreed: () => feeder.poke() });
+
 const processor = createProcessor({
   vad,
   store,
@@ -94,6 +107,7 @@ const processor = createProcessor({
   metrics,
   log,
   isCancelled: (jobId) => isCancellationRequested(redis, config.QUEUE_PREFIX, jobId),
+  batchItems,
   limits: {
     maxChannels: config.MAX_CHANNELS,
     maxDurationMs: config.MAX_AUDIO_DURATION_MS,
@@ -113,6 +127,27 @@ const worker = new Worker<unknown, DetectJobResult>(DETECT_QUEUE_NAME, processor
   autorun: false,
 });
 
+const sideWorkerOptions = { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: 1, lockDuration: config.LOCK_DURATION_MS, stalledInterval: config.STALLED_INTERVAL_MS, autorun: false };
+const expandWorker = new Worker(
+  BATCH_EXPAND_QUEUE_NAME,
+  createBatchExpander({ batches, objectStore: store, log, onItems: () => feeder.poke(), onBatchCompleted: (id) => batchItems.batchCompleted(id) }),
+  sideWorkerOptions,
+);
+const webhookWorker = new Worker(
+  WEBHOOK_QUEUE_NAME,
+  createBatchWebhookProcessor({
+    batches,
+    log,
+    allowlist: config.WEBHOOK_ALLOWLIST,
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    secret: config.WEBHOOK_SECRET,
+    tenantSecrets: config.WEBHOOK_SECRETS,
+  }),
+  { ...sideWorkerOptions, concurrency: 4 },
+);
+for (const side of [expandWorker, webhookWorker]) side.on('error', (err) => log.error({ err }, 'batch side worker error'));
+
 const jobLog = (job: DetectJob) => {
   const data = job.data as { tenant?: string } | undefined;
   return log.child({ jobId: job.id, tenant: data?.tenant, queue: DETECT_QUEUE_NAME });
@@ -124,6 +159,8 @@ worker.on('completed', (job, result) => {
   metrics.jobs.inc({ outcome: 'completed', cached });
   metrics.jobLatency.observe({ cached }, Math.max(0, Date.now() - acceptedAt) / 1000);
   jobLog(job).info({ cached, audioMs: result.durationMs, channels: result.channels, timings: result.timings }, 'job completed');
+  // Model throughput for batch ETAs (cache hits would overstate it).
+  if (!result.cached) batches.recordFleetAudio(result.durationMs).catch((err) => log.warn({ err: err.message }, 'fleet throughput update failed'));
 });
 worker.on('failed', (job, err) => {
   const { code } = decodeJobError(err.message);
@@ -131,6 +168,11 @@ worker.on('failed', (job, err) => {
   if (!job) return void log.warn({ code, err: err.message }, 'job failed');
   const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
   if (final) metrics.jobs.inc({ outcome: code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', cached: 'false' });
+  // Backstop for failures outside the processor (stalled too often): the batch counts the item once anyway.
+  const data = detectJobDataSchema.safeParse(job.data);
+  if (final && data.success && data.data.batch) {
+    batchItems.finished(data.data, { s: code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', error: decodeJobError(err.message) }).catch((e) => log.warn({ err: e.message }, 'batch item record failed'));
+  }
   // Unknown errors (INTERNAL) carry their cause for the logs only; the job reason stays generic.
   jobLog(job).warn({ code, reason: err.message, willRetry: !final, attempt: job.attemptsMade, err: code === 'INTERNAL' ? err.cause ?? err : undefined }, 'job failed');
 });
@@ -151,6 +193,9 @@ void worker.run().catch((err) => {
   process.exit(1);
 });
 await worker.waitUntilReady();
+void expandWorker.run().catch((err) => log.error({ err }, 'batch expand worker stopped'));
+void webhookWorker.run().catch((err) => log.error({ err }, 'webhook worker stopped'));
+feeder.start();
 const heartbeat = await startHeartbeat(
   redis,
   config.QUEUE_PREFIX,
@@ -173,6 +218,8 @@ async function shutdown(signal: string): Promise<void> {
   await unsubscribe().catch(() => undefined);
   // worker.close() waits for active jobs with no limit of its own. Past the timeout we exit anyway: the
   // unfinished jobs' locks expire and another worker picks them up as stalled.
+  await feeder.stop();
+  await Promise.allSettled([expandWorker.close(), webhookWorker.close()]);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
     worker.close().then(() => false),
@@ -181,7 +228,7 @@ async function shutdown(signal: string): Promise<void> {
   clearTimeout(timer);
   if (timedOut) log.warn('shutdown timeout: exiting with jobs still active; they will be retried');
   gpuSampler.stop();
-  await Promise.allSettled([vad.close(), metricsServer.close()]);
+  await Promise.allSettled([vad.close(), metricsServer.close(), detectQueue.close(), webhookQueue.close()]);
   subscriber.disconnect();
   redis.disconnect();
   log.info('stopped');

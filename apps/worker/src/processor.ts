@@ -5,10 +5,11 @@ import type { DetectResult, Vad } from '@vadfleet/vad-core';
 import { FrameProbsRecorder, encodeFrameProbs } from '@vadfleet/vad-postprocess';
 import { computeCallQa } from '@vadfleet/qa-analytics/call-qa';
 import { VadError, toVadError } from '@vadfleet/shared/errors';
-import { detectJobDataSchema, encodeJobError, frameProbsKey, resultKey, type DetectJobData, type DetectJobResult, type JobProgress, type ObjectRef } from '@vadfleet/shared/queue';
+import { decodeJobError, detectJobDataSchema, encodeJobError, frameProbsKey, resultKey, type DetectJobData, type DetectJobResult, type JobProgress, type ObjectRef } from '@vadfleet/shared/queue';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import type { CachedResult, ResultCache } from '@vadfleet/platform/result-cache';
 import type { WorkerMetrics } from '@vadfleet/platform/metrics';
+import type { BatchItems } from './batch-items.js';
 import { spoolStream } from './spool.js';
 
 export interface ProcessorDeps {
@@ -18,6 +19,8 @@ export interface ProcessorDeps {
   metrics: WorkerMetrics;
   log: Logger;
   isCancelled(jobId: string): Promise<boolean>;
+  /** Batch bookkeeping for jobs that are batch items. */
+  batchItems?: Pick<BatchItems, 'beforeStart' | 'finished'>;
   limits: { maxChannels: number; maxDurationMs: number; maxInputBytes: number; spoolMemoryMaxBytes: number; spoolDir?: string };
 }
 
@@ -34,10 +37,22 @@ const PROGRESS_INTERVAL_MS = 500;
  */
 export function createProcessor(deps: ProcessorDeps) {
   return async (job: DetectJob, _token?: string, signal?: AbortSignal): Promise<DetectJobResult> => {
+    let data: DetectJobData | undefined;
     try {
-      return await detect(deps, job, parseJobData(job.data), signal);
+      data = parseJobData(job.data);
+      if (data.batch) await deps.batchItems?.beforeStart(data);
+      const result = await detect(deps, job, data, signal);
+      // The item's last act: a crash after this retries the job, and the batch does not count it again.
+      if (data.batch) await deps.batchItems?.finished(data, { s: 'completed', result: result.result, durationMs: result.durationMs });
+      return result;
     } catch (err) {
-      throw toJobFailure(signal?.aborted ? new VadError('JOB_CANCELLED') : err);
+      const failure = toJobFailure(signal?.aborted ? new VadError('JOB_CANCELLED') : err);
+      const final = failure instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (data?.batch && final) {
+        const error = decodeJobError(failure.message);
+        await deps.batchItems?.finished(data, { s: error.code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', error });
+      }
+      throw failure;
     }
   };
 }
@@ -75,7 +90,7 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
     const uploadStarted = performance.now();
     // Probabilities first: a result JSON that exists always has them beside it (re-scoring relies on it).
     await store.putBytes(output.bucket, frameProbsKey(output.key), encodeFrameProbs(probs.result(vad.postConfig, result.channels.length)), 'application/octet-stream');
-    await store.putJson(output.bucket, output.key, { ...result, qa: callQa(result), jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false });
+    await store.putJson(output.bucket, output.key, { ...result, qa: callQa(result, data.roles), jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false });
     const uploadMs = performance.now() - uploadStarted;
     const entry: CachedResult = { result: output, durationMs: result.durationMs, channels: result.channels.length };
     await cache.put([byObject, byContent], entry);
@@ -128,10 +143,10 @@ async function reuse(deps: ProcessorDeps, jobId: string, data: DetectJobData, id
   return { result: output, cached: true, durationMs: hit.durationMs, channels: hit.channels, timings: { cacheMs: performance.now() - started } };
 }
 
-/** QA statistics for two-channel calls (channel 0 agent, 1 customer); none for other channel counts. */
-function callQa(result: DetectResult) {
+/** QA statistics for two-channel calls (default roles: channel 0 agent, 1 customer); none for other channel counts. */
+function callQa(result: DetectResult, roles?: DetectJobData['roles']) {
   if (result.channels.length !== 2 || result.durationMs <= 0) return undefined;
-  return computeCallQa({ channels: result.channels.map((c) => c.segments), durationMs: result.durationMs });
+  return computeCallQa({ channels: result.channels.map((c) => c.segments), durationMs: result.durationMs, roles: roles && Object.fromEntries(Object.entries(roles).map(([c, r]) => [Number(c), r])) });
 }
 
 function progressReporter(job: DetectJob): (progress: JobProgress) => void {

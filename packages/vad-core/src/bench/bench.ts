@@ -3,12 +3,13 @@
  * 60-minute WAV (the example concatenated with gain and polarity changes, written to a temp dir and
  * deleted afterwards). Prints markdown tables; asserts nothing.
  *
- * Every configuration runs in its own child process, so each peak RSS (`process.resourceUsage().maxRSS`
- * at exit) is that configuration's alone:
+ * Every configuration runs in its own child process, so each peak RSS (`process.resourceUsage().maxRSS`)
+ * is that configuration's alone:
  *   - stages: one thread, the pipeline's own pieces (3000 frames + 76 of context) stage by stage —
  *     decode, resample (an 8 kHz variant of the example), fbank, LFR+CMVN, the model alone (the ONNX
  *     session over precomputed features, one intra-op thread), post-processing;
- *   - pipeline: `Vad.create({ threads })` + `vad.detect(path)`, wall time and the library's own timings.
+ *   - pipeline: `Vad.create({ threads })` + `vad.detect(path)`, wall time and the library's own timings,
+ *     each run followed by a model-alone pass in the same process for the wall / model-alone ratio.
  *
  * Flags: --model-dir DIR (else VAD_MODEL_DIR, else <repo>/models/fsmn-vad, else ../shared beside the
  * repo), --audio WAV (16 kHz mono PCM16; default the example), --minutes N (default 60), --runs N (best
@@ -49,14 +50,12 @@ interface StagesReport {
   kind: 'stages';
   audioSeconds: number;
   times: StageTimes;
-  maxRssMb: number;
 }
 interface PipelineReport {
   kind: 'pipeline';
   audioSeconds: number;
   wallMs: number;
   timings: Timings;
-  segments: number;
   maxRssMb: number;
   /** The model alone over the same pieces, in the same process, interleaved with the pipeline runs. */
   modelAloneMs: number;
@@ -158,7 +157,7 @@ async function runStages(job: Extract<ChildJob, { kind: 'stages' }>): Promise<St
     else for (const key of Object.keys(times) as (keyof StageTimes)[]) best[key] = Math.min(best[key], times[key]);
   }
   await runner.release();
-  return { kind: 'stages', audioSeconds, times: best!, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  return { kind: 'stages', audioSeconds, times: best! };
 }
 
 /**
@@ -178,8 +177,7 @@ async function runPipeline(job: Extract<ChildJob, { kind: 'pipeline' }>): Promis
       const wallMs = performance.now() - started;
       const maxRssMb = best?.maxRssMb ?? process.resourceUsage().maxRSS / 1024;
       if (!best || wallMs < best.wallMs) {
-        const segments = result.channels.reduce((n, c) => n + c.segments.length, 0);
-        best = { kind: 'pipeline', audioSeconds: result.durationMs / 1000, wallMs, timings: result.timings, segments, maxRssMb, modelAloneMs: 0 };
+        best = { kind: 'pipeline', audioSeconds: result.durationMs / 1000, wallMs, timings: result.timings, maxRssMb, modelAloneMs: 0 };
       }
       runner ??= await StageRunner.create(job.modelDir);
       const times = noTimes();
@@ -369,7 +367,7 @@ async function main(): Promise<void> {
     line('example at 8 kHz, threads 1', example8kT1);
     line(`${minutes} min, threads 1`, longT1);
     line(`${minutes} min, threads 2`, longT2, longT1);
-    console.log(`\nPeak RSS, ${minutes} min vs example (threads 1): ${longT1.maxRssMb.toFixed(0)} MB vs ${exampleT1.maxRssMb.toFixed(0)} MB (+${(longT1.maxRssMb - exampleT1.maxRssMb).toFixed(0)} MB).`);
+    console.log(`\nPeak RSS, ${minutes} min vs example (threads 1): ${longT1.maxRssMb.toFixed(0)} MB vs ${exampleT1.maxRssMb.toFixed(0)} MB (${longT1.maxRssMb >= exampleT1.maxRssMb ? '+' : '−'}${Math.abs(longT1.maxRssMb - exampleT1.maxRssMb).toFixed(0)} MB).`);
     console.log(`Load average ${load()} at the end (other processes on the machine inflate every figure).`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,13 +5,13 @@
 import type { PieceTask } from '../types.js';
 import type { Cmvn } from './cmvn.js';
 import { FRAME_SHIFT, Fbank, NUM_MEL_BINS, frameCount, frameDb } from './fbank.js';
+import { LfrCmvn } from './lfr-cmvn.js';
 
 /** Frames of zero-cache left context that make the FSMN output exact (spec §6.3). */
 export const MODEL_CONTEXT_FRAMES = 76;
 /** LFR looks two fbank frames to each side. */
 export const LFR_RADIUS = 2;
-const LFR_FRAMES = 2 * LFR_RADIUS + 1;
-const LFR_DIM = LFR_FRAMES * NUM_MEL_BINS;
+const LFR_DIM = (2 * LFR_RADIUS + 1) * NUM_MEL_BINS;
 
 /** First frame the model must see so that frame `keepFrom` is exact with zero caches. */
 export function modelStartFor(keepFrom: number): number {
@@ -25,10 +25,13 @@ export function fbankStartFor(keepFrom: number): number {
 
 export class FrontEnd {
   private readonly fbank = new Fbank();
+  private readonly lfrCmvn: LfrCmvn;
   private rows = new Float64Array(0);
   private input = new Float32Array(0);
 
-  constructor(private readonly cmvn: Cmvn) {}
+  constructor(cmvn: Cmvn) {
+    this.lfrCmvn = new LfrCmvn(cmvn);
+  }
 
   /**
    * Model input (CMVN'd LFR, float32, row-major [frames × 400]) for frames modelStartFor(keepFrom) .. keepTo − 1.
@@ -45,27 +48,11 @@ export class FrontEnd {
     }
     const rowCount = rowTo - rowFrom + 1;
     if (this.rows.length < rowCount * NUM_MEL_BINS) this.rows = new Float64Array(rowCount * NUM_MEL_BINS);
-    for (let r = 0; r < rowCount; r++) {
-      this.fbank.computeFrame(task.samples, (rowFrom + r - task.fbankStart) * FRAME_SHIFT, this.rows, r * NUM_MEL_BINS);
-    }
+    this.fbank.computeFrames(task.samples, (rowFrom - task.fbankStart) * FRAME_SHIFT, rowCount, this.rows, 0);
     const frames = task.keepTo - modelStart;
     if (this.input.length < frames * LFR_DIM) this.input = new Float32Array(frames * LFR_DIM);
-    const { shift, scale } = this.cmvn;
-    const rows = this.rows;
-    const out = this.input;
-    for (let f = 0; f < frames; f++) {
-      const frame = modelStart + f;
-      const base = f * LFR_DIM;
-      for (let j = 0; j < LFR_FRAMES; j++) {
-        let row = frame - LFR_RADIUS + j;
-        if (row < 0) row = 0;
-        else if (row > lastFbank) row = lastFbank;
-        const src = (row - rowFrom) * NUM_MEL_BINS;
-        const dst = base + j * NUM_MEL_BINS;
-        for (let d = 0; d < NUM_MEL_BINS; d++) out[dst + d] = (rows[src + d] + shift[dst - base + d]) * scale[dst - base + d];
-      }
-    }
-    return { features: out.subarray(0, frames * LFR_DIM), frames, modelStart };
+    this.lfrCmvn.stack(this.rows, rowFrom, rowCount, lastFbank, modelStart, frames, this.input);
+    return { features: this.input.subarray(0, frames * LFR_DIM), frames, modelStart };
   }
 
   /** dB per kept frame (spec §8). */

@@ -1,0 +1,88 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ensureRedis } from '@vadfleet/testkit/redis-server';
+import { randomPrefix } from '@vadfleet/testkit/names';
+import { resolveVadParams } from '@vadfleet/shared/vad-params';
+import { BatchStore, type BatchSpec } from './batch-store.js';
+import { globToRegExp } from './batch-listing.js';
+
+let redis: Redis;
+let other: Redis;
+beforeAll(async () => {
+  const url = await ensureRedis();
+  redis = new Redis(url);
+  other = new Redis(url);
+});
+afterAll(() => {
+  redis?.disconnect();
+  other?.disconnect();
+});
+
+const spec: BatchSpec = { source: { bucket: 'in', prefix: 'calls/' }, params: resolveVadParams(), roles: { 0: 'agent', 1: 'customer' }, output: { bucket: 'out', prefix: 'b' } };
+const objects = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ key: `calls/${from + i}.wav`, size: 100 }));
+
+async function batchOf(store: BatchStore, id: string, tenant: string, n: number) {
+  await store.create(id, tenant, spec);
+  const state = (await store.get(id))!;
+  expect(await store.appendPage(state, 0, objects(n), 0, null)).toBe('appended');
+}
+
+test('counters stay exact when many clients finish items at once, each item counting once', async () => {
+  const prefix = randomPrefix();
+  const stores = [new BatchStore(redis, prefix), new BatchStore(other, prefix)];
+  await batchOf(stores[0], 'b1', 't1', 200);
+  const fed = await stores[0].feed(1000, 1000);
+  expect(fed).toHaveLength(200);
+  // Every item finished twice (a retry after a crash), from two connections, all at once.
+  const outcomes = await Promise.all(
+    [...fed, ...fed].map(({ itemId }, i) =>
+      stores[i % 2].finishItem('t1', itemId, Number(itemId.split('-')[1]) % 10 === 0 ? { s: 'failed', error: { code: 'INVALID_AUDIO', message: 'x' } } : { s: 'completed', durationMs: 1000 }),
+    ),
+  );
+  expect(outcomes.filter((o) => o.counted)).toHaveLength(200);
+  const state = (await stores[0].get('b1'))!;
+  expect(state).toMatchObject({ status: 'completed', total: 200, completed: 180, failed: 20, inFlight: 0, audioMs: 180_000 });
+  expect(outcomes.filter((o) => o.counted && o.status === 'completed')).toHaveLength(1);
+  expect((await stores[0].metricsSnapshot()).items).toEqual({ enqueued: 200, completed: 180, failed: 20 });
+});
+
+test('the feeder caps each tenant and alternates between tenants and between a tenant\'s batches', async () => {
+  const store = new BatchStore(redis, randomPrefix());
+  await batchOf(store, 'a1', 'ta', 50);
+  await batchOf(store, 'a2', 'ta', 50);
+  await batchOf(store, 'b1', 'tb', 50);
+  const first = await store.feed(4, 100);
+  expect(first.filter((f) => f.tenant === 'ta')).toHaveLength(4);
+  expect(first.filter((f) => f.tenant === 'tb')).toHaveLength(4);
+  expect(new Set(first.filter((f) => f.tenant === 'ta').map((f) => f.itemId.split('-')[0]))).toEqual(new Set(['a1', 'a2']));
+  expect(await store.feed(4, 100)).toEqual([]); // every tenant at its cap
+  await store.finishItem('ta', first[0].itemId, { s: 'completed' });
+  expect(await store.feed(4, 100)).toHaveLength(1);
+});
+
+test('a page stored twice (two expanders) is appended once; a stopped batch takes no more pages', async () => {
+  const store = new BatchStore(redis, randomPrefix());
+  await store.create('b', 't', spec);
+  const state = (await store.get('b'))!;
+  expect(await store.appendPage(state, 0, objects(3), 1, 'token')).toBe('appended');
+  expect(await store.appendPage(state, 0, objects(3), 1, 'token')).toBe('stale');
+  expect(await store.get('b')).toMatchObject({ total: 3, cursor: 'token', status: 'expanding' });
+  expect(await store.stop('b', 'cancelled')).toBe(true);
+  expect(await store.get('b')).toMatchObject({ status: 'cancelled', cancelled: 3 });
+  expect(await store.appendPage(state, 3, objects(3, 3), 0, null)).toBe('stopped');
+  expect(await store.stop('b', 'cancelled')).toBe(false);
+});
+
+test('an empty listing finishes the batch at once', async () => {
+  const store = new BatchStore(redis, randomPrefix());
+  await store.create('e', 't', spec);
+  expect(await store.appendPage((await store.get('e'))!, 0, [], 5, null)).toBe('finished');
+  expect(await store.get('e')).toMatchObject({ status: 'completed', total: 0 });
+});
+
+test('glob filters', () => {
+  expect(globToRegExp('calls/*.wav').test('calls/a.wav')).toBe(true);
+  expect(globToRegExp('calls/*.wav').test('calls/x/a.wav')).toBe(false);
+  expect(globToRegExp('calls/**.wav').test('calls/x/a.wav')).toBe(true);
+  expect(globToRegExp('c?lls/a.wav').test('calls/a.wav')).toBe(true);
+});

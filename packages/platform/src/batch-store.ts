@@ -1,0 +1,423 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { VadError, type ErrorData } from '@vadfleet/shared/errors';
+import { FLEET_BUCKET_MS, IDEMPOTENCY_TTL_SECONDS, parseBatchItemId, queueKeys, type ObjectRef } from '@vadfleet/shared/queue';
+import type { BatchStatus } from '@vadfleet/shared/schemas';
+import type { ResolvedVadParams } from '@vadfleet/shared/vad-params';
+import type { BatchSource, ListedObject } from './batch-listing.js';
+
+/**
+ * Batches in Redis (design: docs/batches.md). Every counter changes inside a Lua script, so many
+ * workers finishing items at once never lose an update, and an item's terminal state is written with
+ * HSETNX: a call retried after a worker crash is counted once.
+ */
+
+/** What the API accepted, stored once in the batch hash. */
+export interface BatchSpec {
+  source: BatchSource;
+  params: ResolvedVadParams;
+  roles: Record<string, 'agent' | 'customer'>;
+  output: { bucket: string; prefix: string };
+  webhookUrl?: string;
+}
+
+export type ItemOutcome = 'completed' | 'failed' | 'cancelled';
+
+/** The terminal record of one item. */
+export interface ItemRecord {
+  s: ItemOutcome;
+  result?: ObjectRef;
+  durationMs?: number;
+  error?: ErrorData;
+}
+
+export interface BatchState {
+  id: string;
+  tenant: string;
+  status: BatchStatus;
+  spec: BatchSpec;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  listed: boolean;
+  cursor: string | null;
+  total: number;
+  inFlight: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  audioMs: number;
+  error?: ErrorData;
+  webhookDelivered: boolean;
+}
+
+export interface WebhookAttempt {
+  at: string;
+  status: number | null;
+  ok: boolean;
+  error?: ErrorData;
+}
+
+/** Batch metadata outlives the batch by as long as job results are kept by BullMQ's failed retention. */
+const RETENTION_SECONDS = 8 * 86_400;
+/** The fleet-throughput window: buckets of FLEET_BUCKET_MS over the last five minutes. */
+const FLEET_WINDOW_BUCKETS = 30;
+
+const FINISHED: readonly BatchStatus[] = ['completed', 'cancelled', 'failed'];
+
+// KEYS: batch, items, pending, feederTenantBatches, feederTenants, itemTotals, activeBatches
+// ARGV: expectedTotal, nextCursor, listingDone, batchId, tenant, skipped, now, item JSON...
+// Returns -2 if the batch no longer lists (cancelled/failed), -1 if another expander appended this page
+// already, 2 if the batch finished with this call, else 1.
+const APPEND_PAGE = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'expanding' then return -2 end
+local total = tonumber(redis.call('HGET', KEYS[1], 'total') or '0')
+if total ~= tonumber(ARGV[1]) then return -1 end
+local n = #ARGV - 7
+for i = 1, n do
+  redis.call('HSET', KEYS[2], total + i - 1, ARGV[7 + i])
+  redis.call('RPUSH', KEYS[3], total + i - 1)
+end
+total = total + n
+redis.call('HSET', KEYS[1], 'total', total, 'cursor', ARGV[2])
+if n > 0 then
+  redis.call('LREM', KEYS[4], 0, ARGV[4])
+  redis.call('RPUSH', KEYS[4], ARGV[4])
+  redis.call('LREM', KEYS[5], 0, ARGV[5])
+  redis.call('RPUSH', KEYS[5], ARGV[5])
+  redis.call('HINCRBY', KEYS[6], 'enqueued', n)
+end
+if tonumber(ARGV[6]) > 0 then redis.call('HINCRBY', KEYS[6], 'skipped', ARGV[6]) end
+if ARGV[3] == '1' then
+  redis.call('HSET', KEYS[1], 'listed', '1', 'status', 'running')
+  local done = tonumber(redis.call('HGET', KEYS[1], 'completed') or '0') + tonumber(redis.call('HGET', KEYS[1], 'failed') or '0') + tonumber(redis.call('HGET', KEYS[1], 'cancelled') or '0')
+  if done >= total then
+    redis.call('HSET', KEYS[1], 'status', 'completed', 'finishedAt', ARGV[7])
+    redis.call('SREM', KEYS[7], ARGV[4])
+    return 2
+  end
+end
+return 1
+`;
+
+// Moves up to ARGV[4] items from batches' pending lists to the in-flight sets: tenants round-robin,
+// a tenant's batches round-robin, at most ARGV[2] in flight per tenant. Keys are derived from the
+// prefix ARGV[1] (all share its hash tag). Returns a flat list tenant, itemId, tenant, itemId, ...
+const FEED = `
+local prefix, cap, now, maxOut = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local tenantsKey = prefix .. ':feeder:tenants'
+local out = {}
+local progress = true
+while progress and #out < 2 * maxOut do
+  progress = false
+  local nt = redis.call('LLEN', tenantsKey)
+  for i = 1, nt do
+    if #out >= 2 * maxOut then break end
+    local t = redis.call('LMOVE', tenantsKey, tenantsKey, 'LEFT', 'RIGHT')
+    if not t then break end
+    local inflightKey = prefix .. ':feeder:tenant:' .. t .. ':inflight'
+    local batchesKey = prefix .. ':feeder:tenant:' .. t .. ':batches'
+    if redis.call('SCARD', inflightKey) < cap then
+      local nb = redis.call('LLEN', batchesKey)
+      for j = 1, nb do
+        local b = redis.call('LMOVE', batchesKey, batchesKey, 'LEFT', 'RIGHT')
+        if not b then break end
+        local batchKey = prefix .. ':batch:' .. b
+        local idx = redis.call('LPOP', batchKey .. ':pending')
+        if redis.call('LLEN', batchKey .. ':pending') == 0 then redis.call('LREM', batchesKey, 0, b) end
+        if idx then
+          local id = b .. '-' .. idx
+          redis.call('SADD', inflightKey, id)
+          redis.call('HINCRBY', batchKey, 'inflight', 1)
+          redis.call('HSETNX', batchKey, 'startedAt', now)
+          out[#out + 1] = t
+          out[#out + 1] = id
+          progress = true
+          break
+        end
+      end
+    end
+    if redis.call('LLEN', batchesKey) == 0 then redis.call('LREM', tenantsKey, 0, t) end
+  end
+end
+return out
+`;
+
+// KEYS: batch, done, inflight, activeBatches, itemTotals
+// ARGV: index, itemId, record JSON, outcome, audioMs, now, batchId
+// Returns {1 if counted now else 0, batch status after}.
+const FINISH_ITEM = `
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[3]) == 0 then
+  return {0, redis.call('HGET', KEYS[1], 'status') or ''}
+end
+if redis.call('SREM', KEYS[3], ARGV[2]) == 1 then redis.call('HINCRBY', KEYS[1], 'inflight', -1) end
+redis.call('HINCRBY', KEYS[1], ARGV[4], 1)
+if ARGV[4] ~= 'cancelled' then redis.call('HINCRBY', KEYS[5], ARGV[4], 1) end
+if tonumber(ARGV[5]) > 0 then redis.call('HINCRBY', KEYS[1], 'audioMs', ARGV[5]) end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'running' then
+  local done = tonumber(redis.call('HGET', KEYS[1], 'completed') or '0') + tonumber(redis.call('HGET', KEYS[1], 'failed') or '0') + tonumber(redis.call('HGET', KEYS[1], 'cancelled') or '0')
+  if done >= tonumber(redis.call('HGET', KEYS[1], 'total')) then
+    redis.call('HSET', KEYS[1], 'status', 'completed', 'finishedAt', ARGV[6])
+    redis.call('SREM', KEYS[4], ARGV[7])
+    status = 'completed'
+  end
+end
+return {1, status}
+`;
+
+// Ends a batch that has not finished: its pending items are dropped and counted as cancelled at once.
+// KEYS: batch, pending, activeBatches; ARGV: status (cancelled|failed), now, batchId, error JSON or ''
+// Returns the number of pending items dropped, or -1 if the batch had already ended.
+const STOP = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or status == 'completed' or status == 'cancelled' or status == 'failed' then return -1 end
+local n = redis.call('LLEN', KEYS[2])
+redis.call('DEL', KEYS[2])
+redis.call('HINCRBY', KEYS[1], 'cancelled', n)
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finishedAt', ARGV[2], 'listed', '1')
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[4]) end
+redis.call('SREM', KEYS[3], ARGV[3])
+return n
+`;
+
+/** A literal in a Redis MATCH pattern. */
+const escapeGlob = (s: string) => s.replace(/[[\]?*\\]/g, '\\$&');
+
+type Scripts = {
+  appendPage(keys: string[], args: (string | number)[]): Promise<number>;
+  feed(args: (string | number)[]): Promise<string[]>;
+  finishItem(keys: string[], args: (string | number)[]): Promise<[number, string]>;
+  stopBatch(keys: string[], args: (string | number)[]): Promise<number>;
+};
+
+export class BatchStore {
+  private readonly keys: ReturnType<typeof queueKeys>;
+  private readonly scripts: Scripts;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    this.keys = queueKeys(prefix);
+    // defineCommand is idempotent per connection; EVALSHA with EVAL fallback.
+    redis.defineCommand('vadfleetBatchAppendPage', { lua: APPEND_PAGE });
+    redis.defineCommand('vadfleetBatchFeed', { lua: FEED, numberOfKeys: 0 });
+    redis.defineCommand('vadfleetBatchFinishItem', { lua: FINISH_ITEM, numberOfKeys: 5 });
+    redis.defineCommand('vadfleetBatchStop', { lua: STOP, numberOfKeys: 3 });
+    const r = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    this.scripts = {
+      appendPage: (keys, args) => r.vadfleetBatchAppendPage(keys.length, ...keys, ...args) as Promise<number>,
+      feed: (args) => r.vadfleetBatchFeed(...args) as Promise<string[]>,
+      finishItem: (keys, args) => r.vadfleetBatchFinishItem(...keys, ...args) as Promise<[number, string]>,
+      stopBatch: (keys, args) => r.vadfleetBatchStop(...keys, ...args) as Promise<number>,
+    };
+  }
+
+  /**
+   * Reserves `idempotencyKey` for `batchId` for 24 h. The same key with another request is a CONFLICT.
+   * Resolves to the batch that answers this request.
+   */
+  async claimIdempotencyKey(tenant: string, idempotencyKey: string, batchId: string, fingerprint: string): Promise<{ batchId: string; replayed: boolean }> {
+    const key = this.idempotencyKey(tenant, idempotencyKey);
+    const set = await this.redis.set(key, JSON.stringify([batchId, fingerprint]), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX');
+    if (set === 'OK') return { batchId, replayed: false };
+    const stored = await this.redis.get(key);
+    if (stored === null) return this.claimIdempotencyKey(tenant, idempotencyKey, batchId, fingerprint);
+    const [existing, existingFingerprint] = JSON.parse(stored) as [string, string];
+    if (existingFingerprint !== fingerprint) throw new VadError('CONFLICT', 'This Idempotency-Key was already used with a different request in the last 24 hours.');
+    return { batchId: existing, replayed: true };
+  }
+
+  async releaseIdempotencyKey(tenant: string, idempotencyKey: string): Promise<void> {
+    await this.redis.del(this.idempotencyKey(tenant, idempotencyKey));
+  }
+
+  private idempotencyKey(tenant: string, idempotencyKey: string): string {
+    return this.keys.idempotency(tenant, createHash('sha256').update(`batch\n${idempotencyKey}`).digest('hex'));
+  }
+
+  /** Records a new batch in state `expanding`; the expand job then lists its input. */
+  async create(batchId: string, tenant: string, spec: BatchSpec, now = Date.now()): Promise<void> {
+    const key = this.keys.batch(batchId);
+    const index = this.keys.tenantBatches(tenant);
+    await this.redis
+      .multi()
+      .hset(key, { tenant, status: 'expanding', spec: JSON.stringify(spec), createdAt: String(now), total: '0', cursor: '' })
+      .expire(key, RETENTION_SECONDS)
+      .zadd(index, now, batchId)
+      .zremrangebyscore(index, '-inf', now - RETENTION_SECONDS * 1000)
+      .expire(index, RETENTION_SECONDS)
+      .sadd(this.keys.activeBatches, batchId)
+      .exec();
+  }
+
+  async get(batchId: string): Promise<BatchState | null> {
+    const raw = await this.redis.hgetall(this.keys.batch(batchId));
+    if (!raw.tenant) return null;
+    const n = (v: string | undefined) => (v ? Number(v) : 0);
+    return {
+      id: batchId,
+      tenant: raw.tenant,
+      status: raw.status as BatchStatus,
+      spec: JSON.parse(raw.spec) as BatchSpec,
+      createdAt: n(raw.createdAt),
+      startedAt: raw.startedAt ? Number(raw.startedAt) : undefined,
+      finishedAt: raw.finishedAt ? Number(raw.finishedAt) : undefined,
+      listed: raw.listed === '1',
+      cursor: raw.cursor || null,
+      total: n(raw.total),
+      inFlight: n(raw.inflight),
+      completed: n(raw.completed),
+      failed: n(raw.failed),
+      cancelled: n(raw.cancelled),
+      audioMs: n(raw.audioMs),
+      error: raw.error ? (JSON.parse(raw.error) as ErrorData) : undefined,
+      webhookDelivered: raw.webhookDelivered === '1',
+    };
+  }
+
+  /** The batch if it belongs to `tenant`; NOT_FOUND otherwise (another tenant's batch does not exist). */
+  async getOwned(tenant: string, batchId: string): Promise<BatchState> {
+    const state = await this.get(batchId);
+    if (!state || state.tenant !== tenant) throw new VadError('NOT_FOUND', `No batch ${batchId} for this API key.`);
+    return state;
+  }
+
+  /**
+   * Appends one listed page (items, the cursor after it, whether it was the last) in one atomic step, so
+   * a restarted expansion resumes exactly after the last page stored. `expectedTotal` is the total the
+   * caller read with the cursor: a mismatch means another expander stored this page already.
+   */
+  async appendPage(batch: BatchState, expectedTotal: number, objects: readonly ListedObject[], skipped: number, nextCursor: string | null): Promise<'appended' | 'finished' | 'stale' | 'stopped'> {
+    const k = this.keys;
+    const result = await this.scripts.appendPage(
+      [k.batch(batch.id), k.batchItems(batch.id), k.batchPending(batch.id), k.feederTenantBatches(batch.tenant), k.feederTenants, k.batchItemTotals, k.activeBatches],
+      [expectedTotal, nextCursor ?? '', nextCursor === null ? '1' : '0', batch.id, batch.tenant, skipped, Date.now(), ...objects.map((o) => JSON.stringify(o))],
+    );
+    if (objects.length) await this.redis.multi().expire(k.batchItems(batch.id), RETENTION_SECONDS).expire(k.batchPending(batch.id), RETENTION_SECONDS).exec();
+    return result === 2 ? 'finished' : result === 1 ? 'appended' : result === -1 ? 'stale' : 'stopped';
+  }
+
+  /** Hands out up to `max` pending items (see FEED); at most `perTenant` of a tenant's items in flight. */
+  async feed(perTenant: number, max: number): Promise<{ tenant: string; itemId: string }[]> {
+    const flat = await this.scripts.feed([this.prefix, perTenant, Date.now(), max]);
+    const out: { tenant: string; itemId: string }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ tenant: flat[i], itemId: flat[i + 1] });
+    return out;
+  }
+
+  /** Every in-flight item id of a tenant (reconciliation, cancellation). */
+  inFlight(tenant: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.feederInFlight(tenant));
+  }
+
+  /** Tenants that have in-flight-set keys (SCAN: reconciliation only, every few tens of seconds). */
+  async tenantsInFlight(): Promise<string[]> {
+    const pattern = this.keys.feederInFlight('*');
+    const head = pattern.slice(0, pattern.indexOf('*'));
+    const tail = pattern.slice(pattern.indexOf('*') + 1);
+    const tenants = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', escapeGlob(head) + '*' + escapeGlob(tail), 'COUNT', 500);
+      for (const key of keys) tenants.add(key.slice(head.length, key.length - tail.length));
+      cursor = next;
+    } while (cursor !== '0');
+    return [...tenants];
+  }
+
+  async isItemDone(batchId: string, index: number): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.batchDone(batchId), String(index))) === 1;
+  }
+
+  async item(batchId: string, index: number): Promise<ListedObject | null> {
+    const raw = await this.redis.hget(this.keys.batchItems(batchId), String(index));
+    return raw ? (JSON.parse(raw) as ListedObject) : null;
+  }
+
+  /**
+   * Records an item's terminal state. Only the first call for an item counts (HSETNX); `counted` says
+   * whether this was it. `status` is the batch's status afterwards ('completed' once the last item ends).
+   */
+  async finishItem(tenant: string, itemId: string, record: ItemRecord): Promise<{ counted: boolean; status: BatchStatus }> {
+    const { batchId, index } = parseBatchItemId(itemId);
+    const k = this.keys;
+    const [counted, status] = await this.scripts.finishItem(
+      [k.batch(batchId), k.batchDone(batchId), k.feederInFlight(tenant), k.activeBatches, k.batchItemTotals],
+      [index, itemId, JSON.stringify(record), record.s, Math.round(record.durationMs ?? 0), Date.now(), batchId],
+    );
+    if (counted) await this.redis.expire(k.batchDone(batchId), RETENTION_SECONDS);
+    return { counted: counted === 1, status: status as BatchStatus };
+  }
+
+  /** Stops a batch: pending items are dropped and counted cancelled. False if it had already ended. */
+  async stop(batchId: string, status: 'cancelled' | 'failed', error?: ErrorData): Promise<boolean> {
+    const k = this.keys;
+    const dropped = await this.scripts.stopBatch([k.batch(batchId), k.batchPending(batchId), k.activeBatches], [status, Date.now(), batchId, error ? JSON.stringify(error) : '']);
+    return dropped >= 0;
+  }
+
+  /** Items `from`..`from+count-1` with their terminal records (null while not finished). */
+  async itemsPage(batchId: string, from: number, count: number): Promise<{ index: number; object: ListedObject | null; record: ItemRecord | null }[]> {
+    const fields = Array.from({ length: count }, (_, i) => String(from + i));
+    if (!fields.length) return [];
+    const [objects, records] = await Promise.all([this.redis.hmget(this.keys.batchItems(batchId), ...fields), this.redis.hmget(this.keys.batchDone(batchId), ...fields)]);
+    return fields.map((_, i) => ({
+      index: from + i,
+      object: objects[i] ? (JSON.parse(objects[i]!) as ListedObject) : null,
+      record: records[i] ? (JSON.parse(records[i]!) as ItemRecord) : null,
+    }));
+  }
+
+  async list(tenant: string, limit: number): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.tenantBatches(tenant), 0, limit - 1);
+  }
+
+  isFinished(status: BatchStatus): boolean {
+    return FINISHED.includes(status);
+  }
+
+  // ---- webhook deliveries ----
+
+  async recordWebhookAttempt(batchId: string, attempt: WebhookAttempt): Promise<void> {
+    const key = this.keys.batchWebhookAttempts(batchId);
+    const multi = this.redis.multi().rpush(key, JSON.stringify(attempt)).ltrim(key, -50, -1).expire(key, RETENTION_SECONDS);
+    if (attempt.ok) multi.hset(this.keys.batch(batchId), 'webhookDelivered', '1');
+    await multi.exec();
+  }
+
+  async webhookAttempts(batchId: string): Promise<WebhookAttempt[]> {
+    return (await this.redis.lrange(this.keys.batchWebhookAttempts(batchId), 0, -1)).map((a) => JSON.parse(a) as WebhookAttempt);
+  }
+
+  // ---- fleet throughput and metrics ----
+
+  /** Adds a finished job's audio to the current fleet-throughput bucket. */
+  async recordFleetAudio(audioMs: number, now = Date.now()): Promise<void> {
+    const key = this.keys.fleetAudioBucket(Math.floor(now / FLEET_BUCKET_MS));
+    await this.redis.multi().incrby(key, Math.round(audioMs)).expire(key, Math.ceil((FLEET_WINDOW_BUCKETS * FLEET_BUCKET_MS) / 1000) + 60).exec();
+  }
+
+  /**
+   * Audio seconds per wall-clock second over the busy buckets of the last five minutes (idle buckets are
+   * left out: an idle fleet is not a slow one). Null with no recent work. The current bucket is partial,
+   * so it is left out unless it is the only one.
+   */
+  async fleetThroughput(now = Date.now()): Promise<number | null> {
+    const current = Math.floor(now / FLEET_BUCKET_MS);
+    const buckets = Array.from({ length: FLEET_WINDOW_BUCKETS + 1 }, (_, i) => current - i);
+    const values = (await this.redis.mget(...buckets.map((b) => this.keys.fleetAudioBucket(b)))).map((v) => Number(v ?? 0));
+    const full = values.slice(1).filter((v) => v > 0);
+    if (full.length) return full.reduce((a, b) => a + b, 0) / (full.length * FLEET_BUCKET_MS);
+    const partialMs = now - current * FLEET_BUCKET_MS;
+    return values[0] > 0 && partialMs > 0 ? values[0] / partialMs : null;
+  }
+
+  /** Fleet-wide item counts by outcome and the number of unfinished batches. */
+  async metricsSnapshot(): Promise<{ items: Record<string, number>; active: number }> {
+    const [items, active] = await Promise.all([this.redis.hgetall(this.keys.batchItemTotals), this.redis.scard(this.keys.activeBatches)]);
+    return { items: Object.fromEntries(Object.entries(items).map(([k, v]) => [k, Number(v)])), active };
+  }
+}
