@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_WAV, GOLDEN, MODEL_DIR } from './fixtures.js';
 
-const BIN = fileURLToPath(new URL('../bin/vadfleet.js', import.meta.url));
+// The `vadfleet` bin belongs to @vadfleet/cli, which hands `detect` to this package's runDetectCli.
+const BIN = fileURLToPath(new URL('../../cli/bin/vadfleet.js', import.meta.url));
 /** Hang guard for a child process that loads the model (not a timing assertion). */
 const GUARD = 30_000;
 

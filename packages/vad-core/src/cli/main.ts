@@ -1,11 +1,11 @@
 /**
- * `vadfleet detect FILE...`: one JSON line per file on stdout. Exit 0 when every file succeeded,
+ * `vadfleet detect FILE...` (run by the `vadfleet` bin of @vadfleet/cli): one JSON line per file on stdout. Exit 0 when every file succeeded,
  * 1 when any failed (its line carries {code, message}), 2 for a usage error.
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PRESET_NAMES } from '@vadfleet/shared/vad-params';
-import { VadError, toVadError } from '@vadfleet/shared/errors';
+import { toVadError } from '@vadfleet/shared/errors';
 import { Vad, validateParams, type Progress } from '../vad.js';
 import { ProgressBar } from './progress-bar.js';
 
@@ -49,10 +49,12 @@ function numberOption(name: string, value: string | undefined): number | undefin
   return n;
 }
 
-async function main(): Promise<number> {
+/** Runs `vadfleet detect …` with `args` (argv after the node and script paths); resolves to the exit status. */
+export async function runDetectCli(args: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
+      args,
       allowPositionals: true,
       options: {
         'model-dir': { type: 'string' },
@@ -159,14 +161,3 @@ async function main(): Promise<number> {
   }
   return failed > 0 ? 1 : 0;
 }
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    const error = err instanceof VadError ? err : toVadError(err);
-    process.stderr.write(`vadfleet: ${error.message}\n`);
-    process.exitCode = 1;
-  },
-);
