@@ -4,25 +4,19 @@
  */
 import { runBatchCli } from './batch-command.js';
 
-const HELP = `Usage:
-  vadfleet detect FILE... [options]        speech segments of local audio files (vadfleet detect --help)
+const BATCH_SUMMARY = `
+Batches on a running service (vadfleet batch --help):
   vadfleet batch submit s3://BUCKET/PREFIX [--preset NAME] [--wait] ...
   vadfleet batch status ID
-  vadfleet batch results ID [--format csv|ndjson]
-                                          (vadfleet batch --help)`;
+  vadfleet batch results ID [--format csv|ndjson]`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === 'detect') {
-    // Loaded only when used: `batch` needs no ONNX runtime.
-    const { runDetectCli } = await import('@vadfleet/vad-core/cli');
-    return runDetectCli(argv);
-  }
   if (command === 'batch') return runBatchCli(rest, process.env);
-  if (command === '-h' || command === '--help') {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  process.stderr.write(`vadfleet: ${command ? `unknown command "${command}"` : 'missing command'}\n${HELP}\n`);
-  return 2;
+  // Everything else is `detect`'s (its usage errors and --help included). Loaded only when used: `batch`
+  // needs no ONNX runtime.
+  const { runDetectCli } = await import('@vadfleet/vad-core/cli');
+  const code = await runDetectCli(argv);
+  if (command === '-h' || command === '--help') process.stdout.write(`${BATCH_SUMMARY}\n`);
+  return code;
 }
