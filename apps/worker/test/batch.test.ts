@@ -4,14 +4,17 @@
  * counters must end exactly at 200, the CSV must have a row per call and the webhook must arrive once,
  * signed. Run `npm run build` first (the apps run from dist/).
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { Vad } from '@vadfleet/vad-core';
 import { computeCallQa } from '@vadfleet/qa-analytics/call-qa';
 import { verifyWebhook } from '@vadfleet/platform/webhooks/sign';
 import { makeCall, planCall } from './batch-calls.js';
-import { BatchSystem, WEBHOOK_SECRET, parseNdjson } from './batch-harness.js';
+import { BatchSystem, TENANTS, WEBHOOK_SECRET, parseNdjson } from './batch-harness.js';
 import { MODEL_DIR } from './system.js';
 
+const CLI = fileURLToPath(new URL('../../../packages/cli/bin/vadfleet.js', import.meta.url));
 const CALLS = 200;
 const DURATION_MS = 6000;
 const sys = new BatchSystem({ redisUrl: inject('redisUrl'), s3Endpoint: inject('s3Endpoint') });
@@ -97,4 +100,20 @@ test('a 200-call batch: exact counters, segments and QA as vad-core, one row per
   const refused = await sys.submitBatch({ input, webhook: { url: 'http://169.254.169.254/latest' } });
   expect(refused.status).toBe(400);
   expect(refused.body.error.code).toBe('WEBHOOK_NOT_ALLOWED');
+});
+
+test('the CLI: submit --wait follows a batch to its end; status and results --format csv', async () => {
+  const env = { ...process.env, VADFLEET_API_URL: sys.api!.url, VADFLEET_API_KEY: TENANTS.a.key };
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [CLI, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }));
+    });
+  const submit = await run(['batch', 'submit', `s3://${sys.inputBucket}/calls/`, '--glob', 'calls/*/call-000?.wav', '--preset', 'fast-dialogue', '--wait', '--interval-ms', '200']);
+  expect(submit.stderr).toMatch(/completed: 10\/10 calls .* failed 0/);
+  expect(submit.code).toBe(0);
+  const { id } = JSON.parse(submit.stdout.split('\n')[0]);
+  const status = await run(['batch', 'status', id]);
+  expect(JSON.parse(status.stdout)).toMatchObject({ id, status: 'completed', counts: { completed: 10 } });
+  const csv = await run(['batch', 'results', id, '--format', 'csv']);
+  expect(csv.stdout.trim().split('\n')).toHaveLength(11);
 });
