@@ -2,11 +2,12 @@
  * The whole service for browser tests: API and one worker as child processes (built dist/, as
  * deployed) against the shared Redis and the run's s3rver, with a queue prefix and buckets of their own.
  */
+import { join } from 'node:path';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
-import { spawnApp, type AppProcess } from '@vadfleet/testkit/spawn-app';
+import { repoRoot, spawnApp, type AppProcess } from '@vadfleet/testkit/spawn-app';
 
-export const MODEL_DIR = process.env.VAD_MODEL_DIR ?? '/work/shared/models/fsmn-vad';
+export const MODEL_DIR = process.env.VAD_MODEL_DIR ?? join(repoRoot, '..', 'shared', 'models', 'fsmn-vad');
 export const API_KEY = 'console-test-key-0123456789';
 
 export class System {

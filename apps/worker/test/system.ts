@@ -3,11 +3,12 @@
  * against real Redis and s3rver, each test file with its own queue prefix and buckets.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
 import { repoRoot, spawnApp, type AppProcess } from '@vadfleet/testkit/spawn-app';
 
-export const MODEL_DIR = process.env.VAD_MODEL_DIR ?? '/work/shared/models/fsmn-vad';
+export const MODEL_DIR = process.env.VAD_MODEL_DIR ?? join(repoRoot, '..', 'shared', 'models', 'fsmn-vad');
 /** FunASR's segments for the example file (spec golden result). */
 export const GOLDEN_SEGMENTS = [[70, 2340], [2620, 6200], [6480, 23670], [23950, 26250], [26780, 28990], [29950, 31430], [31750, 37600], [38210, 46900], [47310, 49630], [49910, 56460], [56740, 59540], [59820, 70450]];
 

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { EXAMPLE_WAV } from '../src/testing/example-audio.js';
 
-export const MODEL_DIR = process.env.VAD_MODEL_DIR ?? fileURLToPath(new URL('../../../../shared/models/fsmn-vad', import.meta.url));
-export const EXAMPLE_WAV = fileURLToPath(new URL('../../../../shared/audio/vad_example.wav', import.meta.url));
+export { EXAMPLE_WAV, MODEL_DIR } from '../src/testing/example-audio.js';
 
 /** FunASR's published result for vad_example.wav (spec §14). */
 export const GOLDEN = [

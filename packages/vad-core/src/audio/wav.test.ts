@@ -5,8 +5,8 @@ import { ALAW_TO_LINEAR, MULAW_TO_LINEAR } from './g711.js';
 import { chunked, decodeAll, DEFAULT_OPTS, expectSameSamples } from './testing/collect-audio.js';
 import { expectVadError } from './testing/expect-vad-error.js';
 import { chunk, ds64Chunk, fmtChunk, pcm16, riffFile, wav16 } from './testing/wav-writer.js';
+import { EXAMPLE_WAV as EXAMPLE } from '../testing/example-audio.js';
 
-const EXAMPLE = '/work/shared/audio/vad_example.wav';
 
 function ramp(n: number, seed = 1): Int16Array {
   const x = new Int16Array(n);

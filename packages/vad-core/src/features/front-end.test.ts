@@ -3,20 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseCmvn } from './cmvn.js';
 import { Fbank, NUM_MEL_BINS, frameCount } from './fbank.js';
 import { FrontEnd, modelStartFor } from './front-end.js';
+import { MODEL_DIR, examplePcm } from '../testing/example-audio.js';
 
-const MODEL_DIR = process.env.VAD_MODEL_DIR ?? '/work/shared/models/fsmn-vad';
-const WAV = new URL('../../../../../shared/audio/vad_example.wav', import.meta.url);
 
-/** PCM16 samples of the example's `data` chunk (the test's own minimal reader; the product parser lives in audio/). */
-function examplePcm(): Float32Array {
-  const buf = readFileSync(WAV);
-  let p = 12;
-  while (buf.toString('latin1', p, p + 4) !== 'data') p += 8 + buf.readUInt32LE(p + 4) + (buf.readUInt32LE(p + 4) & 1);
-  const n = buf.readUInt32LE(p + 4) / 2;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = buf.readInt16LE(p + 8 + 2 * i);
-  return out;
-}
 
 describe('fbank (spec §4, check values of §14)', () => {
   const samples = examplePcm();

@@ -8,8 +8,8 @@ import { frameCount } from '../features/fbank.js';
 import { fbankStartFor } from '../features/front-end.js';
 import type { PieceTask } from '../types.js';
 import { InferencePool, type RunInfo } from './inference-pool.js';
+import { MODEL_DIR } from '../testing/example-audio.js';
 
-const MODEL_DIR = process.env.VAD_MODEL_DIR ?? '/work/shared/models/fsmn-vad';
 const FRAMES = 3000;
 
 /** 30 s of deterministic test audio: tone bursts with noise between them. */

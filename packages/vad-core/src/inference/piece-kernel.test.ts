@@ -7,20 +7,9 @@ import { FrontEnd, fbankStartFor, modelStartFor } from '../features/front-end.js
 import { type VadSession, createSession } from '../model/session.js';
 import type { PieceTask } from '../types.js';
 import { runPack, runPiece } from './piece-kernel.js';
+import { MODEL_DIR, examplePcm } from '../testing/example-audio.js';
 
-const MODEL_DIR = process.env.VAD_MODEL_DIR ?? '/work/shared/models/fsmn-vad';
-const WAV = new URL('../../../../../shared/audio/vad_example.wav', import.meta.url);
 
-/** PCM16 samples of the example's `data` chunk (a minimal reader; the product parser lives in audio/). */
-function examplePcm(): Float32Array {
-  const buf = readFileSync(WAV);
-  let p = 12;
-  while (buf.toString('latin1', p, p + 4) !== 'data') p += 8 + buf.readUInt32LE(p + 4) + (buf.readUInt32LE(p + 4) & 1);
-  const n = buf.readUInt32LE(p + 4) / 2;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = buf.readInt16LE(p + 8 + 2 * i);
-  return out;
-}
 
 /** The piece keeping frames [keepFrom, keepTo) of a stream, with the samples spec §12 says it needs. */
 function cutPiece(stream: Float32Array, keepFrom: number, keepTo: number, withEnergy = false): PieceTask {

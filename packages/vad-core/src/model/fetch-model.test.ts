@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FetchProgress, fetchModel } from './fetch-model.js';
 import { MODEL_FILE_NAMES } from './model-files.js';
+import { MODEL_DIR } from '../testing/example-audio.js';
 
-const MODEL_DIR = process.env.VAD_MODEL_DIR ?? '/work/shared/models/fsmn-vad';
 const CLI = fileURLToPath(new URL('../../dist/cli/model-fetch.js', import.meta.url));
 
 /** Serves the model files under /good/, with one flipped byte in am.mvn under /corrupt/; anything else is 404. */

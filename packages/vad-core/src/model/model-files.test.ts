@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KNOWN_MODEL_SHA256, MODEL_FILE_NAMES, fileSha256, loadModelFiles, resolveModelDir } from './model-files.js';
+import { MODEL_DIR } from '../testing/example-audio.js';
 
-const MODEL_DIR = process.env.VAD_MODEL_DIR ?? '/work/shared/models/fsmn-vad';
 const scratch = mkdtempSync(join(tmpdir(), 'vad-model-files-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

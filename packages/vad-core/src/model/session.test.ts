@@ -5,21 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCmvn } from '../features/cmvn.js';
 import { FrontEnd } from '../features/front-end.js';
 import { CLASS_COUNT, type VadSession, createSession, executionProvidersFor } from './session.js';
+import { MODEL_DIR, examplePcm } from '../testing/example-audio.js';
 
-const MODEL_DIR = process.env.VAD_MODEL_DIR ?? '/work/shared/models/fsmn-vad';
 const MODEL = join(MODEL_DIR, 'model.onnx');
-const WAV = new URL('../../../../../shared/audio/vad_example.wav', import.meta.url);
 
-/** PCM16 samples of the example's `data` chunk (a minimal reader; the product parser lives in audio/). */
-function examplePcm(): Float32Array {
-  const buf = readFileSync(WAV);
-  let p = 12;
-  while (buf.toString('latin1', p, p + 4) !== 'data') p += 8 + buf.readUInt32LE(p + 4) + (buf.readUInt32LE(p + 4) & 1);
-  const n = buf.readUInt32LE(p + 4) / 2;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = buf.readInt16LE(p + 8 + 2 * i);
-  return out;
-}
 
 describe('executionProvidersFor', () => {
   it('maps each choice to the providers tried in order', () => {

@@ -1,21 +1,8 @@
 /** The golden example's samples, read by a RIFF walk independent of the library's WAV parser. */
+import { pcm16Samples } from '../../src/testing/example-audio.js';
 import { exampleBytes } from '../fixtures.js';
 
-/** PCM16 samples of a mono PCM16 WAV (the `data` chunk only; spec §3.2: the example has chunks after it). */
-export function pcm16Samples(bytes: Uint8Array): Int16Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let o = 12; o + 8 <= bytes.length; ) {
-    const id = String.fromCharCode(...bytes.subarray(o, o + 4));
-    const size = view.getUint32(o + 4, true);
-    if (id === 'data') {
-      const out = new Int16Array(size / 2);
-      for (let i = 0; i < out.length; i++) out[i] = view.getInt16(o + 8 + 2 * i, true);
-      return out;
-    }
-    o += 8 + size + (size & 1);
-  }
-  throw new Error('no data chunk');
-}
+export { pcm16Samples };
 
 let cached: Int16Array | undefined;
 /** vad_example.wav: 1,127,530 samples at 16 kHz. */
