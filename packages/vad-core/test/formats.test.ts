@@ -23,6 +23,7 @@ const once = <T>(key: string, make: () => T): T => {
   return memo.get(key) as T;
 };
 const at44k = () => once('44k', () => toInt16(resample(x, 16000, 44100)));
+const at96k = () => once('96k', () => toInt16(resample(x, 16000, 96000)));
 const at8k = () => once('8k', () => toInt16(resample(x, 16000, 8000)));
 const mp3At16k = () => once('mp3-16k', () => encodeMp3(x, 16000, 64));
 
@@ -81,6 +82,13 @@ describe('resampled copies', () => {
     const d = deviation(segments, GOLDEN);
     expect(d.sameCount).toBe(true);
     expect(d.maxMs).toBeLessThanOrEqual(20); // measured 10: one frame, where a decision is marginal (spec §3.3)
+  }, SLOW);
+
+  it('96 kHz float32 (windowed-sinc upsampled): 12 segments, every boundary within 20 ms', async () => {
+    const segments = await segmentsOf('96 kHz float32', wavOf('float32', [at96k()], 96000));
+    const d = deviation(segments, GOLDEN);
+    expect(d.sameCount).toBe(true);
+    expect(d.maxMs).toBeLessThanOrEqual(20);
   }, SLOW);
 
   // Telephone band: 8 kHz keeps nothing above 4 kHz. The model, trained on 16 kHz speech, sees less

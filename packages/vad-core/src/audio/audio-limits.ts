@@ -2,7 +2,7 @@ import { VadError } from '@vadfleet/shared/errors';
 import type { AudioInfo, OpenAudioOptions } from '../types.js';
 
 export const MIN_SAMPLE_RATE = 8000;
-export const MAX_SAMPLE_RATE = 48000;
+export const MAX_SAMPLE_RATE = 192_000;
 
 /** Rejects sample rates the pipeline does not take (resampling from outside this range is not offered). */
 export function assertSampleRate(sampleRate: number, where: string): void {

@@ -57,7 +57,7 @@ function rms(y: Float32Array, skip: number): number {
   return Math.sqrt(s / (y.length - 2 * skip));
 }
 
-const RATES = [8000, 11025, 12000, 22050, 24000, 32000, 44100, 48000];
+const RATES = [8000, 11025, 12000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 192000];
 const A = 10000;
 
 /** Passband: gain (dB) of sines up to 0.9 × the lower Nyquist; spurious: level (dB re A) of everything else. */

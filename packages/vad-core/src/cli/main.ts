@@ -17,7 +17,7 @@ Finds speech in audio files with FunASR's FSMN-VAD and prints one JSON line per 
 A file that fails prints {"file","error":{"code","message"}}; the other files still run.
 
 Formats: WAV (PCM 8/16/24/32-bit, float, mu-law, A-law, RF64), MP3, FLAC, Ogg/Opus; others through
-ffmpeg on PATH. Any rate from 8 to 48 kHz. Every channel is analysed on its own.
+ffmpeg on PATH. Any rate from 8 to 192 kHz. Every channel is analysed on its own.
 
 Options:
   --model-dir DIR             model files (default: $VAD_MODEL_DIR, else models/fsmn-vad;
