@@ -47,8 +47,8 @@ export function createProcessor(deps: ProcessorDeps) {
       return result;
     } catch (err) {
       const failure = toJobFailure(signal?.aborted ? new VadError('JOB_CANCELLED') : err);
-      const final = failure instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (data?.batch && final) {
+      const final = () => failure instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts?.attempts ?? 1);
+      if (data?.batch && final()) {
         const error = decodeJobError(failure.message);
         await deps.batchItems?.finished(data, { s: error.code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', error });
       }

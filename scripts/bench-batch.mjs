@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:batch`: one batch of 100 generated 3-minute stereo 8 kHz μ-law calls (agent and customer
+ * speech cut from the example at per-call offsets, so no call is served from the result cache) through
+ * api + 1 worker on a private redis-server and s3rver, against vad-core alone on the same bytes in the
+ * same run. The upload to S3 is staged first, untimed. Prints wall time, audio hours per hour and the
+ * ratio. Not a test: nothing is asserted. Needs `npm run build` (the npm script does it).
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Vad } from '@vadfleet/vad-core';
+import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
+import { startS3Server } from '@vadfleet/testkit/s3-server';
+import { startPrivateRedis } from '@vadfleet/testkit/redis-server';
+import { spawnApp } from '@vadfleet/testkit/spawn-app';
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 100);
+const CALL_MS = 180_000;
+const THREADS = 2;
+const CONCURRENCY = 4;
+const MODEL_DIR = process.env.VAD_MODEL_DIR ?? new URL('../models/fsmn-vad', import.meta.url).pathname;
+const EXAMPLE = process.env.BENCH_AUDIO ?? new URL('../../shared/audio/vad_example.wav', import.meta.url).pathname;
+const API_KEY = 'bench-key-0123456789abcdef';
+
+const example = new Int16Array(readFileSync(EXAMPLE).buffer.slice(44));
+
+/** 8 kHz samples of the example from sample `offset` (16 kHz), averaging pairs after a 5-tap low-pass. */
+function channel8k(offset, frames, gain) {
+  const out = new Float64Array(frames);
+  const taps = [0.05, 0.25, 0.4, 0.25, 0.05];
+  for (let f = 0; f < frames; f++) {
+    let acc = 0;
+    for (let t = 0; t < 5; t++) acc += taps[t] * example[(offset + 2 * f + t) % example.length];
+    out[f] = acc * gain;
+  }
+  return out;
+}
+
+function mulaw(sample) {
+  let s = Math.max(-32635, Math.min(32635, Math.round(sample)));
+  const sign = s < 0 ? 0x80 : 0;
+  if (s < 0) s = -s;
+  s += 0x84;
+  let exponent = 7;
+  for (let mask = 0x4000; (s & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
+  return ~(sign | (exponent << 4) | ((s >> (exponent + 3)) & 0x0f)) & 0xff;
+}
+
+/** Call `i`: a stereo μ-law WAV (format tag 7), agent and customer from different parts of the example. */
+function benchCall(i) {
+  const frames = (CALL_MS / 1000) * 8000;
+  const agent = channel8k((i * 7919 * 16) % example.length, frames, 0.7 + (i % 5) * 0.1);
+  const customer = channel8k((i * 7919 * 16 + 35 * 16_000) % example.length, frames, 0.6 + (i % 7) * 0.1);
+  const out = Buffer.alloc(44 + frames * 2);
+  out.write('RIFF', 0);
+  out.writeUInt32LE(36 + frames * 2, 4);
+  out.write('WAVEfmt ', 8);
+  out.writeUInt32LE(16, 16);
+  out.writeUInt16LE(7, 20);
+  out.writeUInt16LE(2, 22);
+  out.writeUInt32LE(8000, 24);
+  out.writeUInt32LE(16_000, 28);
+  out.writeUInt16LE(2, 32);
+  out.writeUInt16LE(8, 34);
+  out.write('data', 36);
+  out.writeUInt32LE(frames * 2, 40);
+  for (let f = 0; f < frames; f++) {
+    out[44 + 2 * f] = mulaw(agent[f]);
+    out[45 + 2 * f] = mulaw(customer[f]);
+  }
+  return out;
+}
+
+async function pool(n, limit, task) {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < n) await task(next++);
+  }));
+}
+
+async function benchBatch() {
+  const [s3, redis] = await Promise.all([startS3Server(), startPrivateRedis()]);
+  const env = { REDIS_URL: redis.url, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_FORCE_PATH_STYLE: 'true', S3_ALLOWED_BUCKETS: 'bench-calls' };
+  const store = new ObjectStore(createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+  await store.ensureBucket('bench-calls');
+  await pool(CALLS, 2, (i) => store.putBytes('bench-calls', `calls/call-${String(i).padStart(4, '0')}.wav`, benchCall(i), 'audio/wav'));
+  const api = await spawnApp('api', { ...env, LOG_LEVEL: 'info', PORT: '0', API_KEYS: `${API_KEY}:bench`, RATE_LIMIT_PER_MINUTE: '100000' });
+  const worker = await spawnApp('worker', {
+    ...env,
+    LOG_LEVEL: 'info',
+    VAD_MODEL_DIR: MODEL_DIR,
+    METRICS_PORT: '0',
+    INFERENCE_THREADS: String(THREADS),
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+    BATCH_MAX_IN_FLIGHT_PER_TENANT: String(2 * CONCURRENCY),
+  });
+  const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+  try {
+    const started = performance.now();
+    const res = await fetch(`${api.url}/v1/batches`, { method: 'POST', headers, body: JSON.stringify({ input: { s3: { bucket: 'bench-calls', prefix: 'calls/' } } }) });
+    if (res.status !== 202) throw new Error(`submit: ${res.status} ${await res.text()}`);
+    const { id } = await res.json();
+    for (;;) {
+      const batch = await (await fetch(`${api.url}/v1/batches/${id}`, { headers })).json();
+      if (batch.status !== 'expanding' && batch.status !== 'running') {
+        if (batch.counts.completed !== CALLS) throw new Error(`batch ended ${JSON.stringify(batch)}`);
+        return { wallMs: performance.now() - started };
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    worker.kill('SIGTERM');
+    api.kill('SIGTERM');
+    await Promise.all([worker.exited, api.exited]);
+    await Promise.all([s3.stop(), redis.stop()]);
+  }
+}
+
+async function benchCore() {
+  const files = Array.from({ length: CALLS }, (_, i) => new Uint8Array(benchCall(i)));
+  const vad = await Vad.create({ modelDir: MODEL_DIR, threads: THREADS });
+  try {
+    const started = performance.now();
+    await pool(CALLS, CONCURRENCY, (i) => vad.detect(files[i]));
+    return { wallMs: performance.now() - started };
+  } finally {
+    await vad.close();
+  }
+}
+
+const audioHours = (CALLS * CALL_MS) / 3_600_000;
+process.stderr.write(`${CALLS} stereo 8 kHz μ-law calls × ${CALL_MS / 60000} min (${audioHours.toFixed(1)} h of calls), ${THREADS} inference threads, ${CONCURRENCY} jobs at once, ${availableParallelism()} cores\n`);
+const core = await benchCore();
+process.stderr.write(`vad-core alone: ${(core.wallMs / 1000).toFixed(1)} s\n`);
+const batch = await benchBatch();
+const rate = (wallMs) => audioHours / (wallMs / 3_600_000);
+const fmt = (n) => n.toFixed(1);
+console.log(`
+| path                             | wall time | audio h / h |
+|----------------------------------|-----------|-------------|
+| vad-core alone                   | ${`${fmt(core.wallMs / 1000)} s`.padStart(9)} | ${fmt(rate(core.wallMs)).padStart(11)} |
+| batch: api + worker (S3, Redis)  | ${`${fmt(batch.wallMs / 1000)} s`.padStart(9)} | ${fmt(rate(batch.wallMs)).padStart(11)} |
+
+batch / vad-core throughput: ${(core.wallMs / batch.wallMs).toFixed(3)} (target: the batch under 60 s)`);
