@@ -112,8 +112,6 @@ const processor = createProcessor({
     maxChannels: config.MAX_CHANNELS,
     maxDurationMs: config.MAX_AUDIO_DURATION_MS,
     maxInputBytes: config.MAX_INPUT_BYTES,
-    spoolMemoryMaxBytes: config.SPOOL_MEMORY_MAX_BYTES,
-    spoolDir: config.SPOOL_DIR,
   },
 });
 

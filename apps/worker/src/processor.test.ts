@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -9,6 +9,7 @@ import { ResultCache } from '@vadfleet/platform/result-cache';
 import { createWorkerMetrics } from '@vadfleet/platform/metrics';
 import { decodeJobError, type DetectJobData } from '@vadfleet/shared/queue';
 import { resolveVadParams } from '@vadfleet/shared/vad-params';
+import { FUNASR_POST_DEFAULTS } from '@vadfleet/vad-postprocess';
 import { VadError } from '@vadfleet/shared/errors';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
 import { createProcessor, type DetectJob, type ProcessorDeps } from './processor.js';
@@ -27,13 +28,15 @@ afterAll(() => redis?.disconnect());
 
 function setup(overrides: Partial<ProcessorDeps> = {}) {
   const runs: Buffer[] = [];
-  const spoolFiles: string[] = [];
   const vad = {
     model: { name: 'fake', sha256: '0'.repeat(64) },
-    async detect(source: Uint8Array | string) {
-      if (typeof source === 'string') spoolFiles.push(source);
-      const bytes = typeof source === 'string' ? readFileSync(source) : Buffer.from(source);
+    postConfig: FUNASR_POST_DEFAULTS,
+    async detect(source: AsyncIterable<Uint8Array>, options: { onFrameProbs?: (c: number, f: number, p: Float32Array) => void }) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of source) chunks.push(Buffer.from(chunk));
+      const bytes = Buffer.concat(chunks);
       runs.push(bytes);
+      options.onFrameProbs?.(0, 0, new Float32Array([0.9, 0.1]));
       if (bytes[0] === 0x58) throw new VadError('INVALID_AUDIO', 'bad header');
       return { durationMs: 1000, sampleRate: 16000, channels: [{ channel: 0, segments: [[0, 500]] }], params: resolveVadParams(), model: vad.model, version: '0', timings: { decodeMs: 1, featuresMs: 1, modelMs: 1, postprocessMs: 1, totalMs: 4 } };
     },
@@ -45,7 +48,7 @@ function setup(overrides: Partial<ProcessorDeps> = {}) {
     metrics: createWorkerMetrics({ defaultMetrics: false }),
     log: pino({ level: 'silent' }),
     isCancelled: async () => false,
-    limits: { maxChannels: 8, maxDurationMs: 3_600_000, maxInputBytes: 1_000_000, spoolMemoryMaxBytes: 100 },
+    limits: { maxChannels: 8, maxDurationMs: 3_600_000, maxInputBytes: 1_000_000 },
     ...overrides,
   };
   let n = 0;
@@ -53,36 +56,40 @@ function setup(overrides: Partial<ProcessorDeps> = {}) {
     const job = { id: `job${++n}`, data: { tenant: 't1', params: resolveVadParams(), output: { bucket, prefix: 'results' }, acceptedAt: Date.now(), source: 's3', ...data }, updateProgress: async () => {} };
     return createProcessor(deps)(job as unknown as DetectJob, 'token', new AbortController().signal);
   };
-  return { run, runs, spoolFiles };
+  return { run, runs };
 }
 
 async function put(key: string, bytes: Buffer): Promise<void> {
   await store.putStream(bucket, key, Readable.from([bytes]), { contentType: 'application/octet-stream' });
 }
 
-test('a result is stored; the same object or the same bytes under another key are served from cache', async () => {
-  const { run, runs, spoolFiles } = setup();
-  const audio = Buffer.alloc(5000, 7); // above spoolMemoryMaxBytes: goes through a temp file
+test('a result is stored; the same object, or the same bytes uploaded again, are served from cache', async () => {
+  const { run, runs } = setup();
+  const audio = Buffer.alloc(5000, 7);
+  const sha256 = createHash('sha256').update(audio).digest('hex');
   await put('a.wav', audio);
   await put('copy.wav', audio);
+  await put('other.wav', audio);
   const first = await run({ input: { bucket, key: 'a.wav' } });
   expect(first).toMatchObject({ cached: false, durationMs: 1000, channels: 1, result: { bucket, key: 'results/t1/job1.json' } });
   expect(runs).toHaveLength(1);
   expect(await store.getJson(bucket, 'results/t1/job1.json')).toMatchObject({ jobId: 'job1', cached: false, input: { bucket, key: 'a.wav' } });
 
   expect(await run({ input: { bucket, key: 'a.wav' } })).toMatchObject({ cached: true, result: { key: 'results/t1/job2.json' } });
-  expect(await run({ input: { bucket, key: 'copy.wav' } })).toMatchObject({ cached: true, result: { key: 'results/t1/job3.json' } });
+  // An upload carries the hash the API computed while storing it: a content hit before any download.
+  expect(await run({ input: { bucket, key: 'copy.wav', sha256 } })).toMatchObject({ cached: true, result: { key: 'results/t1/job3.json' } });
   expect(runs).toHaveLength(1);
   expect(await store.getJson(bucket, 'results/t1/job3.json')).toMatchObject({ jobId: 'job3', cached: true, input: { key: 'copy.wav' }, channels: [{ segments: [[0, 500]] }] });
+  // Served results carry the frame probabilities too (re-scoring reads them).
+  expect((await store.getBytes(bucket, 'results/t1/job3.frame-probs')).equals(await store.getBytes(bucket, 'results/t1/job1.frame-probs'))).toBe(true);
 
-  // Another tenant (cache scope "tenant") and other parameters run the model again.
+  // Another tenant (cache scope "tenant"), other parameters, and an S3 key whose hash is unknown before reading run the model again.
   await run({ tenant: 't2', input: { bucket, key: 'a.wav' } });
   await run({ params: resolveVadParams({ preset: 'lecture' }), input: { bucket, key: 'a.wav' } });
-  expect(runs).toHaveLength(3);
-  // The model saw exactly the object's bytes, from a temp file (above the memory limit) removed afterwards.
+  await run({ input: { bucket, key: 'other.wav' } });
+  expect(runs).toHaveLength(4);
+  // The model saw exactly the object's bytes, streamed.
   expect(runs.every((bytes) => bytes.equals(audio))).toBe(true);
-  expect(spoolFiles).toHaveLength(3);
-  expect(spoolFiles.some((file) => existsSync(file))).toBe(false);
 });
 
 test('a cached result whose object was deleted is recomputed', async () => {
@@ -111,7 +118,7 @@ test('failures carry their code: non-retryable ones as UnrecoverableError', asyn
   const malformed = await failure(run({ input: { bucket: 'x', key: '' } }));
   expect(decodeJobError(malformed.message).code).toBe('BAD_REQUEST');
 
-  const tooLarge = await failure(setup({ limits: { maxChannels: 8, maxDurationMs: 1000, maxInputBytes: 3, spoolMemoryMaxBytes: 100 } }).run({ input: { bucket, key: 'bad.wav' } }));
+  const tooLarge = await failure(setup({ limits: { maxChannels: 8, maxDurationMs: 1000, maxInputBytes: 3 } }).run({ input: { bucket, key: 'bad.wav' } }));
   expect(decodeJobError(tooLarge.message).code).toBe('PAYLOAD_TOO_LARGE');
 
   const cancelled = await failure(setup({ isCancelled: async () => true }).run({ input: { bucket, key: 'bad.wav' } }));

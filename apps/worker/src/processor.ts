@@ -6,11 +6,11 @@ import { FrameProbsRecorder, encodeFrameProbs } from '@vadfleet/vad-postprocess'
 import { computeCallQa } from '@vadfleet/qa-analytics/call-qa';
 import { VadError, toVadError } from '@vadfleet/shared/errors';
 import { decodeJobError, detectJobDataSchema, encodeJobError, frameProbsKey, resultKey, type DetectJobData, type DetectJobResult, type JobProgress, type ObjectRef } from '@vadfleet/shared/queue';
+import { ByteMeter } from '@vadfleet/platform/byte-meter';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import type { CachedResult, ResultCache } from '@vadfleet/platform/result-cache';
 import type { WorkerMetrics } from '@vadfleet/platform/metrics';
 import type { BatchItems } from './batch-items.js';
-import { spoolStream } from './spool.js';
 
 export interface ProcessorDeps {
   vad: Pick<Vad, 'detect' | 'model' | 'postConfig'>;
@@ -21,7 +21,7 @@ export interface ProcessorDeps {
   isCancelled(jobId: string): Promise<boolean>;
   /** Batch bookkeeping for jobs that are batch items. */
   batchItems?: Pick<BatchItems, 'beforeStart' | 'finished'>;
-  limits: { maxChannels: number; maxDurationMs: number; maxInputBytes: number; spoolMemoryMaxBytes: number; spoolDir?: string };
+  limits: { maxChannels: number; maxDurationMs: number; maxInputBytes: number };
 }
 
 export type DetectJob = Job<unknown, DetectJobResult>;
@@ -30,10 +30,11 @@ export type DetectJob = Job<unknown, DetectJobResult>;
 const PROGRESS_INTERVAL_MS = 500;
 
 /**
- * The story of one detection job. Input bytes are read once from S3 into a spool (memory, or a temp
- * file for large inputs) while hashed, because the content-cache key needs the hash before the model
- * may be skipped: a re-upload of the same audio under a new key then costs one download and no model
- * run. The object identity (bucket, key, ETag, size) is checked first and skips even the download.
+ * The story of one detection job: cache lookups, then S3 → hash → vad-core → result and frame
+ * probabilities to S3. Two lookups may skip the model before any byte is read: the object identity
+ * (bucket, key, ETag, size), and the content hash when the API computed it while streaming the upload
+ * (so the same audio uploaded again is a hit). Otherwise the object streams into the decoder while it
+ * is hashed, and the result is cached under both keys.
  */
 export function createProcessor(deps: ProcessorDeps) {
   return async (job: DetectJob, _token?: string, signal?: AbortSignal): Promise<DetectJobResult> => {
@@ -67,38 +68,40 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
 
   const object = await describeInput(store, data.input);
   const byObjectSeen = cache.objectIdentity(data.tenant, object, fingerprint);
-  const objectHit = await lookup(deps, byObjectSeen);
-  const servedByObject = objectHit && (await reuse(deps, jobId, data, byObjectSeen, objectHit, output));
-  if (servedByObject) return servedByObject;
+  const served = (await serveFromCache(deps, jobId, data, byObjectSeen, output)) ?? (data.input.sha256 && (await serveFromCache(deps, jobId, data, cache.contentIdentity(data.tenant, data.input.sha256, fingerprint), output, [byObjectSeen])));
+  if (served) return served;
 
   const downloadStarted = performance.now();
   const input = await store.getStream(data.input.bucket, data.input.key);
   // Keyed by the version actually read, in case the object was overwritten since the API saw it.
   const byObject = cache.objectIdentity(data.tenant, { ...object, etag: input.etag, size: input.size }, fingerprint);
-  const spool = await spoolStream(input.body, { expectedBytes: input.size, memoryMaxBytes: deps.limits.spoolMemoryMaxBytes, maxBytes: deps.limits.maxInputBytes, dir: deps.limits.spoolDir, signal });
-  const downloadMs = performance.now() - downloadStarted;
-  try {
-    const byContent = cache.contentIdentity(data.tenant, spool.sha256, fingerprint);
-    const contentHit = await lookup(deps, byContent);
-    const servedByContent = contentHit && (await reuse(deps, jobId, data, byContent, contentHit, output));
-    if (servedByContent) {
-      await cache.put([byObject], contentHit);
-      return servedByContent;
-    }
-    const probs = new FrameProbsRecorder();
-    const result = await vad.detect(spool.source, { params: data.params, signal, onProgress: progressReporter(job), onFrameProbs: probs.onFrameProbs, maxChannels: deps.limits.maxChannels, maxDurationMs: deps.limits.maxDurationMs });
-    const uploadStarted = performance.now();
-    // Probabilities first: a result JSON that exists always has them beside it (re-scoring relies on it).
-    await store.putBytes(output.bucket, frameProbsKey(output.key), encodeFrameProbs(probs.result(vad.postConfig, result.channels.length)), 'application/octet-stream');
-    await store.putJson(output.bucket, output.key, { ...result, qa: callQa(result, data.roles), jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false });
-    const uploadMs = performance.now() - uploadStarted;
-    const entry: CachedResult = { result: output, durationMs: result.durationMs, channels: result.channels.length };
-    await cache.put([byObject, byContent], entry);
-    recordRun(metrics, result, downloadMs, uploadMs);
-    return { ...entry, cached: false, timings: { downloadMs, ...result.timings, uploadMs } };
-  } finally {
-    await spool.dispose();
-  }
+  const meter = new ByteMeter(deps.limits.maxInputBytes, 'The input');
+  let downloadMs = 0;
+  meter.once('end', () => (downloadMs = performance.now() - downloadStarted));
+  input.body.once('error', (err) => meter.destroy(new VadError('STORAGE_UNAVAILABLE', `Reading s3://${data.input.bucket}/${data.input.key} failed: ${err.message}`, { cause: err })));
+  const probs = new FrameProbsRecorder();
+  // The bytes stream from S3 through the hash into the decoder: nothing of the whole object is kept.
+  const result = await vad.detect(input.body.pipe(meter), { params: data.params, signal, onProgress: progressReporter(job), onFrameProbs: probs.onFrameProbs, maxChannels: deps.limits.maxChannels, maxDurationMs: deps.limits.maxDurationMs }).finally(() => input.body.destroy());
+  const uploadStarted = performance.now();
+  // Probabilities first: a result JSON that exists always has them beside it (re-scoring relies on it).
+  await store.putBytes(output.bucket, frameProbsKey(output.key), encodeFrameProbs(probs.result(vad.postConfig, result.channels.length)), 'application/octet-stream');
+  await store.putJson(output.bucket, output.key, { ...result, qa: callQa(result, data.roles), jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false });
+  const uploadMs = performance.now() - uploadStarted;
+  const entry: CachedResult = { result: output, durationMs: result.durationMs, channels: result.channels.length };
+  // The decoder may stop before the object's end (a WAV's trailing chunks): then the bytes hashed are
+  // not the whole object, and only the API's hash of an upload (if any) names the content.
+  const sha256 = data.input.sha256 ?? (meter.bytes === input.size && meter.writableFinished ? meter.sha256() : undefined);
+  await cache.put(sha256 ? [byObject, cache.contentIdentity(data.tenant, sha256, fingerprint)] : [byObject], entry);
+  recordRun(metrics, result, downloadMs, uploadMs);
+  return { ...entry, cached: false, timings: { downloadMs, ...result.timings, uploadMs } };
+}
+
+/** A cache hit served as this job's result, also recorded under `alsoAs`; null on a miss. */
+async function serveFromCache(deps: ProcessorDeps, jobId: string, data: DetectJobData, identity: string, output: ObjectRef, alsoAs: string[] = []): Promise<DetectJobResult | null> {
+  const hit = await lookup(deps, identity);
+  const served = hit && (await reuse(deps, jobId, data, identity, hit, output));
+  if (served && alsoAs.length > 0) await deps.cache.put(alsoAs, hit);
+  return served || null;
 }
 
 function parseJobData(raw: unknown): DetectJobData {

@@ -1,4 +1,4 @@
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { VadError } from '@vadfleet/shared/errors';
+import { ByteMeter } from './byte-meter.js';
 
 export interface S3ClientConfig {
   /** S3-compatible endpoint; undefined means AWS. */
@@ -41,6 +42,11 @@ export interface ObjectInfo {
   etag: string;
 }
 
+export interface StoredObject extends ObjectInfo {
+  /** SHA-256 (hex) of the bytes stored. */
+  sha256: string;
+}
+
 export interface PutStreamOptions {
   contentType: string;
   /** More bytes than this abort the upload with PAYLOAD_TOO_LARGE and leave nothing stored. */
@@ -59,22 +65,6 @@ function toStorageError(err: unknown, what: string): VadError {
   return new VadError('STORAGE_UNAVAILABLE', `Object store unavailable for ${what}: ${detail}.`, { cause: err });
 }
 
-/** Counts bytes on their way through and fails the stream once there are more than `maxBytes`. */
-class ByteLimit extends Transform {
-  bytes = 0;
-  constructor(private readonly maxBytes: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) {
-      done(new VadError('PAYLOAD_TOO_LARGE', `The upload is larger than the maximum of ${this.maxBytes} bytes.`));
-      return;
-    }
-    done(null, chunk);
-  }
-}
-
 /** The one place that speaks S3: objects in, objects out, errors as VadError codes. */
 export class ObjectStore {
   constructor(readonly s3: S3Client) {}
@@ -83,8 +73,8 @@ export class ObjectStore {
    * Streams `body` into the object without buffering it whole (multipart above 5 MiB). On any failure,
    * including the size limit, the partial upload is aborted and the object removed.
    */
-  async putStream(bucket: string, key: string, body: Readable, opts: PutStreamOptions): Promise<ObjectInfo> {
-    const limit = new ByteLimit(opts.maxBytes ?? Number.MAX_SAFE_INTEGER);
+  async putStream(bucket: string, key: string, body: Readable, opts: PutStreamOptions): Promise<StoredObject> {
+    const limit = new ByteMeter(opts.maxBytes ?? Number.MAX_SAFE_INTEGER);
     let sourceError: unknown;
     body.once('error', (err) => {
       sourceError = err;
@@ -103,7 +93,7 @@ export class ObjectStore {
     try {
       const out = await upload.done();
       if (sourceError) throw sourceError;
-      return { size: limit.bytes, etag: out.ETag ?? '' };
+      return { size: limit.bytes, etag: out.ETag ?? '', sha256: limit.sha256() };
     } catch (err) {
       body.unpipe(limit);
       body.resume(); // drain the rest so the request can finish and the 413 reaches the client

@@ -39,6 +39,8 @@ export const detectJobDataSchema = z.object({
   input: objectRefSchema.extend({
     etag: z.string().optional(),
     size: z.number().int().nonnegative().optional(),
+    /** SHA-256 (hex) of the object's bytes when known (the API hashes uploads as they stream). */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   }),
   params: resolvedVadParamsSchema,
   output: z.object({ bucket: z.string().min(3).max(63), prefix: z.string() }),

@@ -180,7 +180,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
       try {
         await enqueue(jobId, {
           tenant: request.tenant,
-          input: { bucket: config.UPLOAD_BUCKET, key, etag: stored.etag, size: stored.size },
+          input: { bucket: config.UPLOAD_BUCKET, key, etag: stored.etag, size: stored.size, sha256: stored.sha256 },
           params,
           output: { bucket: config.RESULTS_BUCKET, prefix: DEFAULT_RESULTS_PREFIX },
           acceptedAt: Date.now(),

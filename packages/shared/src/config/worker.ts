@@ -16,8 +16,6 @@ export const workerConfigSchema = z.object({
   MAX_AUDIO_DURATION_MS: int(1000, 7 * 24 * 3_600_000).default(4 * 3_600_000).describe('Longer audio fails with AUDIO_TOO_LONG.'),
   MAX_CHANNELS: int(1, 64).default(8).describe('Audio with more channels fails with TOO_MANY_CHANNELS.'),
   MAX_INPUT_BYTES: int(1, 64 * 1024 ** 3).default(4 * 1024 ** 3).describe('Larger input objects fail with PAYLOAD_TOO_LARGE before they are read.'),
-  SPOOL_MEMORY_MAX_BYTES: int(0, 4 * 1024 ** 3).default(64 * 1024 ** 2).describe('Inputs up to this size are buffered in memory while hashed; larger ones go to a temporary file.'),
-  SPOOL_DIR: z.string().min(1).optional().describe('Directory for temporary input files; default the OS temp directory.'),
   CACHE_TTL_SECONDS: int(0, 365 * 86_400).default(7 * 86_400).describe('How long a result is reused for the same audio, model and parameters (0 disables the cache).'),
   CACHE_SCOPE: z.enum(['tenant', 'global']).default('tenant').describe('tenant: a cached result serves only the tenant that produced it; global: any tenant.'),
   LOCK_DURATION_MS: int(1000, 3_600_000).default(60_000).describe('BullMQ job lock; renewed every half of it while the job runs.'),
