@@ -5,11 +5,13 @@
  * none is served from the result cache) are staged in S3 (untimed: on this machine the S3 server shares
  * the cores with the model, and the upload is the client's cost, not the service's), then submitted by
  * S3 key to api + 1 worker (INFERENCE_THREADS=2) on a private redis-server and s3rver and polled to
- * completion; then the same files go straight through vad-core with the same threads and job
- * concurrency. Prints audio seconds per wall second, p50/p95 job latency, and the ratio.
+ * completion; then the same files, written to a temp dir, go straight through vad-core (read from
+ * disk) with the same threads and job concurrency. Prints audio seconds per wall second, p50/p95 job latency, and the ratio.
  * Not a test: nothing is asserted. Needs `npm run build` (the npm script does it).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { Vad } from '@vadfleet/vad-core';
@@ -128,16 +130,23 @@ async function benchSystem() {
 }
 
 async function benchCore() {
-  const files = Array.from({ length: FILES }, (_, i) => new Uint8Array(benchFile(i)));
+  // The same files, read from disk by vad-core's own streaming reader (as the CLI reads them).
+  const dir = mkdtempSync(join(tmpdir(), 'vadfleet-bench-'));
+  const paths = Array.from({ length: FILES }, (_, i) => {
+    const path = join(dir, `bench-${i}.wav`);
+    writeFileSync(path, benchFile(i));
+    return path;
+  });
   const vad = await Vad.create({ modelDir: MODEL_DIR, threads: THREADS });
   try {
     const started = performance.now();
     await pool(FILES, CONCURRENCY, async (i) => {
-      await vad.detect(files[i]);
+      await vad.detect(paths[i]);
     });
     return { wallMs: performance.now() - started };
   } finally {
     await vad.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
