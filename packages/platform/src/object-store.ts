@@ -24,6 +24,9 @@ export interface S3ClientConfig {
 }
 
 export function createS3Client(cfg: S3ClientConfig): S3Client {
+  // The SDK is pinned to a version that supports Node 20; its start-up notice is about later versions
+  // and would otherwise open every process's log.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     endpoint: cfg.endpoint,
     region: cfg.region,
