@@ -118,8 +118,8 @@ async function ensureModel() {
     child.once('error', () => r({ code: 1 }));
   });
   if (code !== 0) {
-    say('The model download failed. Offline? Copy a FunASR fsmn-vad model directory (model.onnx, am.mvn, config.yaml) here and run');
-    say('  VAD_MODEL_DIR=/path/to/fsmn-vad npm start');
+    say(`The model download failed. Offline? Copy the model files (model.onnx, am.mvn, config.yaml) into ${dir},`);
+    say('or point at a copy: VAD_MODEL_DIR=/path/to/fsmn-vad npm start');
     throw new Error('model missing');
   }
 }

@@ -76,12 +76,14 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
   // Keyed by the version actually read, in case the object was overwritten since the API saw it.
   const byObject = cache.objectIdentity(data.tenant, { ...object, etag: input.etag, size: input.size }, fingerprint);
   const meter = new ByteMeter(deps.limits.maxInputBytes, 'The input');
-  let downloadMs = 0;
+  // Until the last byte read; a decoder that stops early (a WAV's trailing chunks) ends it with the run.
+  let downloadMs: number | undefined;
   meter.once('end', () => (downloadMs = performance.now() - downloadStarted));
   input.body.once('error', (err) => meter.destroy(new VadError('STORAGE_UNAVAILABLE', `Reading s3://${data.input.bucket}/${data.input.key} failed: ${err.message}`, { cause: err })));
   const probs = new FrameProbsRecorder();
   // The bytes stream from S3 through the hash into the decoder: nothing of the whole object is kept.
   const result = await vad.detect(input.body.pipe(meter), { params: data.params, signal, onProgress: progressReporter(job), onFrameProbs: probs.onFrameProbs, maxChannels: deps.limits.maxChannels, maxDurationMs: deps.limits.maxDurationMs }).finally(() => input.body.destroy());
+  downloadMs ??= performance.now() - downloadStarted;
   const uploadStarted = performance.now();
   // Probabilities first: a result JSON that exists always has them beside it (re-scoring relies on it).
   await store.putBytes(output.bucket, frameProbsKey(output.key), encodeFrameProbs(probs.result(vad.postConfig, result.channels.length)), 'application/octet-stream');

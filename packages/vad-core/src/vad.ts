@@ -219,6 +219,7 @@ export class Vad {
       yield* events.splice(0);
     }
     timings.totalMs = performance.now() - started;
+    for (const stage of Object.keys(timings) as (keyof Timings)[]) timings[stage] = Math.round(timings[stage] * 100) / 100;
     return {
       durationMs: Math.round(totalSamples / 16),
       sampleRate: audio.info.sampleRate,
