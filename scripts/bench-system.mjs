@@ -23,7 +23,7 @@ import { spawnApp } from '@vadfleet/testkit/spawn-app';
 const FILES = Number(process.env.BENCH_FILES ?? 100);
 const FILE_MS = 180_000;
 const THREADS = 2;
-const CONCURRENCY = 4;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const MODEL_DIR = process.env.VAD_MODEL_DIR ?? new URL('../models/fsmn-vad', import.meta.url).pathname;
 const EXAMPLE = process.env.BENCH_AUDIO ?? new URL('../../shared/audio/vad_example.wav', import.meta.url).pathname;
 const API_KEY = 'bench-key-0123456789abcdef';
