@@ -6,23 +6,21 @@
  * same run. The upload to S3 is staged first, untimed. Prints wall time, audio hours per hour and the
  * ratio. Not a test: nothing is asserted. Needs `npm run build` (the npm script does it).
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Vad } from '@vadfleet/vad-core';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
 import { startS3Server } from '@vadfleet/testkit/s3-server';
 import { startPrivateRedis } from '@vadfleet/testkit/redis-server';
 import { spawnApp } from '@vadfleet/testkit/spawn-app';
+import { EXAMPLE, MODEL_DIR, pool, readPcm16, wavBuffer } from './bench-inputs.mjs';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 100);
 const CALL_MS = 180_000;
 const THREADS = 2;
 const CONCURRENCY = 4;
-const MODEL_DIR = process.env.VAD_MODEL_DIR ?? new URL('../models/fsmn-vad', import.meta.url).pathname;
-const EXAMPLE = process.env.BENCH_AUDIO ?? new URL('../../shared/audio/vad_example.wav', import.meta.url).pathname;
 const API_KEY = 'bench-key-0123456789abcdef';
 
-const example = new Int16Array(readFileSync(EXAMPLE).buffer.slice(44));
+const example = readPcm16(EXAMPLE);
 
 /** 8 kHz samples of the example from sample `offset` (16 kHz), averaging pairs after a 5-tap low-pass. */
 function channel8k(offset, frames, gain) {
@@ -51,31 +49,12 @@ function benchCall(i) {
   const frames = (CALL_MS / 1000) * 8000;
   const agent = channel8k((i * 7919 * 16) % example.length, frames, 0.7 + (i % 5) * 0.1);
   const customer = channel8k((i * 7919 * 16 + 35 * 16_000) % example.length, frames, 0.6 + (i % 7) * 0.1);
-  const out = Buffer.alloc(44 + frames * 2);
-  out.write('RIFF', 0);
-  out.writeUInt32LE(36 + frames * 2, 4);
-  out.write('WAVEfmt ', 8);
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(7, 20);
-  out.writeUInt16LE(2, 22);
-  out.writeUInt32LE(8000, 24);
-  out.writeUInt32LE(16_000, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(8, 34);
-  out.write('data', 36);
-  out.writeUInt32LE(frames * 2, 40);
+  const out = wavBuffer({ formatTag: 7, channels: 2, sampleRate: 8000, bitsPerSample: 8, dataBytes: frames * 2 });
   for (let f = 0; f < frames; f++) {
     out[44 + 2 * f] = mulaw(agent[f]);
     out[45 + 2 * f] = mulaw(customer[f]);
   }
   return out;
-}
-
-async function pool(n, limit, task) {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < n) await task(next++);
-  }));
 }
 
 async function benchBatch() {

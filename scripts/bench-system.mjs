@@ -9,7 +9,7 @@
  * disk) with the same threads and job concurrency. Prints audio seconds per wall second, p50/p95 job latency, and the ratio.
  * Not a test: nothing is asserted. Needs `npm run build` (the npm script does it).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -19,43 +19,20 @@ import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
 import { startS3Server } from '@vadfleet/testkit/s3-server';
 import { startPrivateRedis } from '@vadfleet/testkit/redis-server';
 import { spawnApp } from '@vadfleet/testkit/spawn-app';
+import { EXAMPLE, MODEL_DIR, pool, readPcm16, wavBuffer } from './bench-inputs.mjs';
 
 const FILES = Number(process.env.BENCH_FILES ?? 100);
 const FILE_MS = 180_000;
 const THREADS = 2;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const MODEL_DIR = process.env.VAD_MODEL_DIR ?? new URL('../models/fsmn-vad', import.meta.url).pathname;
-const EXAMPLE = process.env.BENCH_AUDIO ?? new URL('../../shared/audio/vad_example.wav', import.meta.url).pathname;
 const API_KEY = 'bench-key-0123456789abcdef';
 
-/** The example's PCM16 samples: its `data` chunk, found by walking the RIFF chunks (chunks follow it). */
-function readExamplePcm(path) {
-  const bytes = readFileSync(path);
-  for (let o = 12; o + 8 <= bytes.length; ) {
-    const size = bytes.readUInt32LE(o + 4);
-    if (bytes.toString('latin1', o, o + 4) === 'data') return new Int16Array(bytes.buffer.slice(bytes.byteOffset + o + 8, bytes.byteOffset + o + 8 + size));
-    o += 8 + size + (size & 1);
-  }
-  throw new Error(`${path} has no data chunk`);
-}
-const examplePcm = readExamplePcm(EXAMPLE);
+const examplePcm = readPcm16(EXAMPLE);
 
 /** File `i`: FILE_MS of the example starting at a different offset, at a different gain. */
 function benchFile(i) {
   const samples = (FILE_MS / 1000) * 16_000;
-  const out = Buffer.alloc(44 + samples * 2);
-  out.write('RIFF', 0);
-  out.writeUInt32LE(36 + samples * 2, 4);
-  out.write('WAVEfmt ', 8);
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(1, 20);
-  out.writeUInt16LE(1, 22);
-  out.writeUInt32LE(16_000, 24);
-  out.writeUInt32LE(32_000, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36);
-  out.writeUInt32LE(samples * 2, 40);
+  const out = wavBuffer({ formatTag: 1, channels: 1, sampleRate: 16_000, bitsPerSample: 16, dataBytes: samples * 2 });
   const gain = 0.6 + (i % 9) * 0.1;
   const offset = (i * 7919 * 16) % examplePcm.length;
   for (let s = 0; s < samples; s++) {
@@ -69,14 +46,6 @@ const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
-
-/** Runs `task(i)` for i in [0, n) with at most `limit` at once. */
-async function pool(n, limit, task) {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < n) await task(next++);
-  }));
-}
 
 async function benchSystem() {
   const [s3, redis] = await Promise.all([startS3Server(), startPrivateRedis()]);
