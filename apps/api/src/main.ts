@@ -4,7 +4,7 @@ import { apiConfigSchema, parseConfig, type ApiConfig } from '@vadfleet/shared/c
 import { createApiMetrics } from '@vadfleet/platform/metrics';
 import { QueueDepthSampler } from '@vadfleet/platform/queue-depth-sampler';
 import { listLiveWorkers } from '@vadfleet/platform/redis-heartbeat';
-import { createS3Client, ObjectStore } from '@vadfleet/platform/object-store';
+import { createS3Client, s3ClientConfigOf, ObjectStore } from '@vadfleet/platform/object-store';
 import { assertNoEviction, createDetectQueue, createRedis } from '@vadfleet/platform/queue';
 import { buildApp } from './app.js';
 
@@ -38,13 +38,7 @@ try {
   fail((err as Error).message);
 }
 
-const s3 = createS3Client({
-  endpoint: config.S3_ENDPOINT,
-  region: config.S3_REGION,
-  accessKeyId: config.S3_ACCESS_KEY_ID,
-  secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-  forcePathStyle: config.S3_FORCE_PATH_STYLE,
-});
+const s3 = createS3Client(s3ClientConfigOf(config));
 const objectStore = new ObjectStore(s3);
 try {
   await objectStore.ensureBucket(config.UPLOAD_BUCKET);

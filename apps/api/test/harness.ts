@@ -4,7 +4,7 @@ import type {} from '@vadfleet/testkit/global-setup';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
 import { apiConfigSchema, parseConfig, type ApiConfig } from '@vadfleet/shared/config';
 import { createApiMetrics } from '@vadfleet/platform/metrics';
-import { createS3Client, ObjectStore } from '@vadfleet/platform/object-store';
+import { createS3Client, s3ClientConfigOf, ObjectStore } from '@vadfleet/platform/object-store';
 import { createDetectQueue, createRedis, type DetectQueue } from '@vadfleet/platform/queue';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../src/app.js';
@@ -41,13 +41,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     ...env,
   });
   const redis = createRedis(config.REDIS_URL);
-  const s3 = createS3Client({
-    endpoint: config.S3_ENDPOINT,
-    region: config.S3_REGION,
-    accessKeyId: config.S3_ACCESS_KEY_ID,
-    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-    forcePathStyle: config.S3_FORCE_PATH_STYLE,
-  });
+  const s3 = createS3Client(s3ClientConfigOf(config));
   const objectStore = new ObjectStore(s3);
   for (const bucket of [config.UPLOAD_BUCKET, config.RESULTS_BUCKET, inputBucket]) await objectStore.ensureBucket(bucket);
   const queue = createDetectQueue(redis, { prefix: config.QUEUE_PREFIX });

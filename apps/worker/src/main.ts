@@ -10,7 +10,7 @@ import { parseConfig, workerConfigSchema, type WorkerConfig } from '@vadfleet/sh
 import { toVadError } from '@vadfleet/shared/errors';
 import { BATCH_EXPAND_QUEUE_NAME, DETECT_QUEUE_NAME, WEBHOOK_QUEUE_NAME, decodeJobError, detectJobDataSchema, type DetectJobResult } from '@vadfleet/shared/queue';
 import { BatchStore } from '@vadfleet/platform/batch-store';
-import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
+import { ObjectStore, createS3Client, s3ClientConfigOf } from '@vadfleet/platform/object-store';
 import { assertNoEviction, createDetectQueue, createRedis } from '@vadfleet/platform/queue';
 import { isCancellationRequested, subscribeCancellations } from '@vadfleet/platform/cancel-signal';
 import { ResultCache } from '@vadfleet/platform/result-cache';
@@ -82,13 +82,7 @@ try {
 }
 
 const store = new ObjectStore(
-  createS3Client({
-    endpoint: config.S3_ENDPOINT,
-    region: config.S3_REGION,
-    accessKeyId: config.S3_ACCESS_KEY_ID,
-    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-    forcePathStyle: config.S3_FORCE_PATH_STYLE,
-  }),
+  createS3Client(s3ClientConfigOf(config)),
 );
 const cache = new ResultCache(redis, { prefix: config.QUEUE_PREFIX, ttlSeconds: config.CACHE_TTL_SECONDS, scope: config.CACHE_SCOPE });
 

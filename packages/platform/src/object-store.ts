@@ -11,6 +11,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { CommonConfig } from '@vadfleet/shared/config';
 import { VadError } from '@vadfleet/shared/errors';
 import { ByteMeter } from './byte-meter.js';
 
@@ -21,6 +22,17 @@ export interface S3ClientConfig {
   accessKeyId?: string;
   secretAccessKey?: string;
   forcePathStyle: boolean;
+}
+
+/** The S3 settings of the common config (S3_ENDPOINT, S3_REGION, …) as client options. */
+export function s3ClientConfigOf(config: Pick<CommonConfig, 'S3_ENDPOINT' | 'S3_REGION' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY' | 'S3_FORCE_PATH_STYLE'>): S3ClientConfig {
+  return {
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    accessKeyId: config.S3_ACCESS_KEY_ID,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+  };
 }
 
 export function createS3Client(cfg: S3ClientConfig): S3Client {
