@@ -1,4 +1,4 @@
-import type { JobView, ResultDocument } from '@vadfleet/shared/schemas';
+import type { BatchView, JobView, ResultDocument } from '@vadfleet/shared/schemas';
 import type { VadParamsInput } from '@vadfleet/shared/vad-params';
 
 /** A failed API call in the API's own vocabulary: the catalogue code and its actionable message. */
@@ -26,11 +26,15 @@ export interface JobPage {
   items: JobView[];
   nextCursor: string | null;
 }
-export interface BatchView {
-  id: string;
-  status?: string;
-  counts: { total: number; completed: number; failed: number; [state: string]: number };
-  percent?: number;
+export type { BatchView };
+/** One line of `GET /v1/batches/:id/results` (NDJSON): a call's outcome, with its result JSON when it completed. */
+export interface BatchResultLine {
+  index: number;
+  key: string | null;
+  status: string;
+  error?: { code: string; message: string };
+  durationMs?: number;
+  result?: { channels?: ChannelSegments[]; qa?: unknown };
 }
 export interface BatchInput {
   bucket: string;
@@ -108,6 +112,27 @@ export class ApiClient {
 
   batch(id: string): Promise<BatchView> {
     return this.call(`/v1/batches/${encodeURIComponent(id)}`);
+  }
+
+  /** Cancels a running batch; the answer is its view after the cancel (409 CONFLICT once it has ended). */
+  cancelBatch(id: string): Promise<BatchView> {
+    return this.call(`/v1/batches/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  /** The batch's calls as they arrive from the NDJSON stream, one parsed line at a time. */
+  async *batchResults(id: string, signal?: AbortSignal): AsyncGenerator<BatchResultLine> {
+    const res = await this.send(`/v1/batches/${encodeURIComponent(id)}/results`, { signal });
+    if (!res.body) throw new ApiError('CONSOLE_ERROR', 'The results answer has no body.', res.status);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (value) buffered += value;
+      const lines = buffered.split('\n');
+      buffered = done ? '' : lines.pop()!;
+      for (const line of lines) if (line.trim()) yield JSON.parse(line) as BatchResultLine;
+      if (done) return;
+    }
   }
 
   async batchResultsCsv(id: string): Promise<Blob> {

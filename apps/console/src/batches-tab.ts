@@ -1,18 +1,48 @@
 import type { VadParamsInput } from '@vadfleet/shared/vad-params';
-import { ApiError, type ApiClient, type BatchView } from './api-client.js';
+import { ApiError, type ApiClient, type BatchResultLine, type BatchView } from './api-client.js';
 import { el } from './el.js';
+import { parseCallQa } from './qa-summary.js';
 
 const POLL_INTERVAL_MS = 1000;
+const ENDED = new Set(['completed', 'cancelled', 'failed']);
+const RESULT_COLUMNS = [
+  'File',
+  'Status',
+  'Error',
+  'Duration',
+  'Ch 0 speech / segments',
+  'Ch 1 speech / segments',
+  'Overtalk',
+  'Agent talk share',
+  'Turns',
+  'Interruptions agent / customer',
+  'Customer longest wait',
+];
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const ratio = (r: number | null | undefined) => (r === null || r === undefined ? '–' : `${(r * 100).toFixed(0)} %`);
+
+/** Audio amounts at batch scale: hours and minutes, or minutes and seconds below an hour. */
+function audioAmount(ms: number): string {
+  const totalSeconds = Math.round(ms / 1000);
+  const h = Math.floor(totalSeconds / 3600);
+  const min = Math.floor((totalSeconds % 3600) / 60);
+  return h > 0 ? `${h} h ${String(min).padStart(2, '0')} min` : `${min} min ${String(totalSeconds % 60).padStart(2, '0')} s`;
+}
 
 /**
- * Starts a batch over an S3 prefix and follows its counts. The batch API ships separately: a 404 on
- * its routes is reported as "not available" rather than as an error of the user's.
+ * Starts a batch over an S3 prefix, follows its progress every second (cancellable), and when it ends
+ * streams one row per call from the NDJSON results, with the CSV as a download.
  */
 export class BatchesTab {
   readonly element: HTMLElement;
   private readonly alert = el('div', { class: 'alert', role: 'alert', hidden: true });
   private readonly status = el('div', { class: 'batch-status', 'data-testid': 'batch-status', 'aria-live': 'polite' });
+  private readonly results = el('div', { class: 'batch-results' });
   private polling: ReturnType<typeof setTimeout> | null = null;
+  /** The batch on screen: a poll or stream of an earlier one stops when this changes. */
+  private current: string | null = null;
+  private streaming: AbortController | null = null;
 
   constructor(
     private readonly api: ApiClient,
@@ -32,40 +62,109 @@ export class BatchesTab {
       event.preventDefault();
       void this.start(bucket.value.trim(), prefix.value.trim());
     });
-    this.element = el('div', {}, form, this.alert, this.status);
+    this.element = el('div', {}, form, this.alert, this.status, this.results);
   }
 
   private async start(bucket: string, prefix: string): Promise<void> {
     try {
       const { id } = await this.api.createBatch({ bucket, prefix, params: this.params() });
       this.alert.hidden = true;
-      await this.follow(id);
+      this.show(id);
     } catch (err) {
       this.showError(err);
     }
   }
 
-  private async follow(id: string): Promise<void> {
+  /** Switches the tab to batch `id`, dropping the previous one's poll and results stream. */
+  private show(id: string): void {
     if (this.polling) clearTimeout(this.polling);
-    const batch = await this.api.batch(id);
-    this.render(batch);
-    const { total, completed, failed } = batch.counts;
-    if (completed + failed < total || total === 0) {
-      this.polling = setTimeout(() => void this.follow(id).catch((err) => this.showError(err)), POLL_INTERVAL_MS);
+    this.streaming?.abort();
+    this.current = id;
+    this.status.replaceChildren();
+    this.results.replaceChildren();
+    void this.poll(id);
+  }
+
+  private async poll(id: string): Promise<void> {
+    try {
+      const batch = await this.api.batch(id);
+      if (this.current !== id) return;
+      this.render(batch);
+      if (ENDED.has(batch.status)) return void this.loadResults(batch);
+    } catch (err) {
+      if (this.current !== id) return;
+      this.showError(err);
+      // A 404 means the batch is gone (expired or another tenant's): polling cannot bring it back.
+      if (err instanceof ApiError && err.status === 404) return;
     }
+    this.polling = setTimeout(() => void this.poll(id), POLL_INTERVAL_MS);
   }
 
   private render(batch: BatchView): void {
-    const { total, completed, failed } = batch.counts;
-    const percent = batch.percent ?? (total ? ((completed + failed) / total) * 100 : 0);
+    const { total, completed, failed, cancelled, inFlight, pending } = batch.counts;
+    const ended = ENDED.has(batch.status);
+    const facts: [string, string][] = [
+      ['Done', `${completed + failed + cancelled} of ${total}${batch.listingComplete ? '' : ' listed so far'}`],
+      ['Completed', String(completed)],
+      ['Failed', String(failed)],
+      ['Cancelled', String(cancelled)],
+      ['Running / waiting', `${inFlight} / ${pending}`],
+      ['Progress', `${batch.percent.toFixed(1)} %`],
+      ['Audio processed', audioAmount(batch.audioMsProcessed)],
+      ['Throughput', batch.audioSecondsPerSecond === null ? '–' : `${batch.audioSecondsPerSecond.toFixed(1)} audio s per s`],
+      ['ETA', ended ? 'ended' : batch.etaSeconds === null ? 'estimating…' : audioAmount(batch.etaSeconds * 1000)],
+    ];
+    const cancel = el('button', { type: 'button', class: 'danger' }, 'Cancel batch');
+    cancel.addEventListener('click', () => void this.cancel(batch.id, cancel));
+    const parts = [
+      el('p', {}, 'Batch ', el('code', {}, batch.id), ' — ', el('span', { class: 'batch-state', 'data-testid': 'batch-state', 'data-status': batch.status }, batch.status)),
+      el('progress', { max: 100, value: batch.percent, 'aria-label': 'Batch progress' }),
+      el('dl', { class: 'batch-facts' }, ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)])),
+      batch.error ? el('p', { class: 'alert', 'data-testid': 'batch-error' }, el('code', {}, batch.error.code), ' ', batch.error.message) : null,
+      // An empty prefix is not an error to the API (the batch completes with nothing to do); say so.
+      ended && total === 0 && !batch.error ? el('p', { class: 'alert', 'data-testid': 'batch-empty' }, 'No objects were found under this prefix: check the bucket and prefix.') : null,
+      ended ? null : cancel,
+    ];
+    this.status.replaceChildren(...parts.filter((p) => p !== null));
+  }
+
+  private async cancel(id: string, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    try {
+      const batch = await this.api.cancelBatch(id);
+      if (this.current === id) this.render(batch); // the poll picks up the end and loads the results
+    } catch (err) {
+      button.disabled = false;
+      this.showError(err);
+    }
+  }
+
+  /** Streams the results into a table, a row per NDJSON line as it arrives. */
+  private async loadResults(batch: BatchView): Promise<void> {
+    const rows = el('tbody');
     const csv = el('button', { type: 'button' }, 'Download results (CSV)');
     csv.addEventListener('click', () => void this.downloadCsv(batch.id));
-    this.status.replaceChildren(
-      el('p', {}, 'Batch ', el('code', {}, batch.id), batch.status ? ` — ${batch.status}` : ''),
-      el('progress', { max: 100, value: percent, 'aria-label': 'Batch progress' }),
-      el('p', {}, `${completed} completed, ${failed} failed of ${total} (${percent.toFixed(0)} %)`),
-      csv,
+    this.results.replaceChildren(
+      el('div', { class: 'toolbar' }, csv),
+      el(
+        'div',
+        { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Batch results' },
+        el(
+          'table',
+          { class: 'jobs batch-table', 'data-testid': 'batch-results' },
+          el('caption', { class: 'visually-hidden' }, `Results of batch ${batch.id}`),
+          el('thead', {}, el('tr', {}, ...RESULT_COLUMNS.map((h) => el('th', { scope: 'col' }, h)))),
+          rows,
+        ),
+      ),
     );
+    const controller = new AbortController();
+    this.streaming = controller;
+    try {
+      for await (const line of this.api.batchResults(batch.id, controller.signal)) rows.append(resultRow(line));
+    } catch (err) {
+      if (!controller.signal.aborted) this.showError(err);
+    }
   }
 
   private async downloadCsv(id: string): Promise<void> {
@@ -83,13 +182,40 @@ export class BatchesTab {
 
   private showError(err: unknown): void {
     const e = err instanceof ApiError ? err : new ApiError('CONSOLE_ERROR', String(err), 0);
-    // The API's 404 for a route it does not have says "No route ...", unlike a missing batch.
-    const notAvailable = e.status === 404 && (e.code === 'HTTP_404' || e.message.startsWith('No route'));
-    this.alert.replaceChildren(
-      el('code', { 'data-testid': 'error-code' }, e.code),
-      ' ',
-      notAvailable ? 'The batch API is not available on this server.' : e.message,
-    );
+    this.alert.replaceChildren(el('code', { 'data-testid': 'error-code' }, e.code), ' ', e.message);
     this.alert.hidden = false;
   }
+}
+
+/** One call: its outcome and, when its result carries QA (docs/qa-analytics.md), the per-call numbers. */
+function resultRow(line: BatchResultLine): HTMLTableRowElement {
+  const qa = parseCallQa(line.result?.qa);
+  const conv = qa?.conversation;
+  // QA is computed for two-channel calls only: for the others, speech is summed from the segments.
+  const channel = (c: number) => {
+    const ch = qa?.channels.find((x) => x.channel === c);
+    if (ch) return `${ratio(ch.speechRatio)} / ${ch.segmentCount}`;
+    const segments = line.result?.channels?.find((x) => x.channel === c)?.segments;
+    if (!segments) return '';
+    const speechMs = segments.reduce((sum, [start, end]) => sum + end - start, 0);
+    return `${line.durationMs ? ratio(Math.min(1, speechMs / line.durationMs)) : seconds(speechMs)} / ${segments.length}`;
+  };
+  const cells = [
+    el('code', {}, line.key ?? `#${line.index}`),
+    line.status,
+    line.error ? el('code', { 'data-testid': 'error-code', title: line.error.message }, line.error.code) : '',
+    line.durationMs === undefined ? '' : seconds(line.durationMs),
+    channel(0),
+    channel(1),
+    conv ? `${seconds(conv.overtalk.totalMs)} (${conv.overtalk.count}×)` : '',
+    conv ? ratio(conv.talk.agentShare) : '',
+    conv ? String(conv.turnCount) : '',
+    conv ? `${conv.interruptions.byAgent} / ${conv.interruptions.byCustomer}` : '',
+    conv ? seconds(conv.longestCustomerWait?.ms ?? 0) : '',
+  ];
+  return el(
+    'tr',
+    { 'data-testid': 'batch-row', 'data-key': line.key ?? undefined, 'data-status': line.status },
+    ...cells.map((cell) => el('td', {}, cell)),
+  );
 }

@@ -1,6 +1,6 @@
 /**
  * Test audio built from the golden example (16 kHz mono PCM16): a stereo G.711 μ-law call at 8 kHz,
- * each channel a different stretch of the speech, and the parts the browser tests upload.
+ * each channel a different stretch of the speech, PCM16 slices of it, and the parts the browser tests upload.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,5 +58,31 @@ export function stereoMulawCall(startsMs: [number, number], durationMs: number):
   header.writeUInt16LE(0, 36);
   header.write('data', 38);
   header.writeUInt32LE(data.length, 42);
+  return Buffer.concat([header, data]);
+}
+
+/** A 16 kHz PCM16 WAV with one channel per start: channel c holds the example from `startsMs[c]` for `durationMs`. */
+export function pcm16Slice(startsMs: number[], durationMs: number): Buffer {
+  const samples = exampleSamples();
+  const channels = startsMs.length;
+  const frames = (durationMs * EXAMPLE_SAMPLE_RATE) / 1000;
+  const data = Buffer.alloc(frames * channels * 2);
+  startsMs.forEach((startMs, channel) => {
+    const from = (startMs * EXAMPLE_SAMPLE_RATE) / 1000;
+    for (let i = 0; i < frames; i++) data.writeInt16LE(samples[from + i] ?? 0, (i * channels + channel) * 2);
+  });
+  const header = Buffer.alloc(WAV_HEADER_BYTES);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(channels, 22);
+  header.writeUInt32LE(EXAMPLE_SAMPLE_RATE, 24);
+  header.writeUInt32LE(EXAMPLE_SAMPLE_RATE * channels * 2, 28);
+  header.writeUInt16LE(channels * 2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
   return Buffer.concat([header, data]);
 }

@@ -11,7 +11,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type {} from '@vadfleet/testkit/global-setup'; // declares inject('redisUrl' | 's3Endpoint')
 import { repoRoot } from '@vadfleet/testkit/spawn-app';
-import { EXAMPLE_WAV_PATH, stereoMulawCall } from './call-audio.js';
+import { EXAMPLE_WAV_PATH, pcm16Slice, stereoMulawCall } from './call-audio.js';
 import { API_KEY, System } from './system.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -131,4 +131,34 @@ test('the jobs tab lists the jobs and opens one; the batches tab reports what th
   // Until the batch API ships, its absence is reported as such; after, this bucket is refused.
   expect(await alert.getByTestId('error-code').textContent()).toMatch(/^[A-Z_0-9]+$/);
   await shot('8-batches');
+});
+
+test('a batch over an S3 prefix shows its progress, then one row per call with the corrupt one failed', async () => {
+  const prefix = 'calls/console/';
+  const files: Record<string, Buffer> = {
+    'a-mono.wav': pcm16Slice([1_000], 4_000),
+    'b-stereo.wav': pcm16Slice([26_000, 29_000], 5_000),
+    'c-mono.wav': pcm16Slice([50_000], 3_000),
+    'd-corrupt.wav': randomBytes(4096),
+  };
+  await Promise.all(Object.entries(files).map(([name, bytes]) => system.store.putBytes(system.inputBucket, prefix + name, bytes, 'audio/wav')));
+
+  await page.getByRole('tab', { name: 'Batches' }).click();
+  await page.getByLabel('S3 bucket').fill(system.inputBucket);
+  await page.getByLabel('Key prefix').fill(prefix);
+  await page.getByRole('button', { name: 'Start batch' }).click();
+  await page.getByTestId('batch-state').and(page.locator('[data-status=completed]')).waitFor({ timeout: 30_000 });
+  const rows = page.getByTestId('batch-row');
+  await expect.poll(() => rows.count()).toBe(4);
+  expect(await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-key'), tr.getAttribute('data-status')]))).toEqual([
+    [`${prefix}a-mono.wav`, 'completed'],
+    [`${prefix}b-stereo.wav`, 'completed'],
+    [`${prefix}c-mono.wav`, 'completed'],
+    [`${prefix}d-corrupt.wav`, 'failed'],
+  ]);
+  expect(await rows.last().getByTestId('error-code').textContent()).toMatch(/^(UNSUPPORTED_FORMAT|INVALID_AUDIO)$/);
+  const turns = await rows.nth(1).locator('td').nth(8).textContent(); // the stereo call has the QA columns
+  expect(turns).toMatch(/^\d+$/);
+  expect(await page.getByTestId('batch-status').textContent()).toContain('4 of 4');
+  await shot('9-batch');
 });

@@ -14,10 +14,15 @@ export class System {
   readonly prefix = randomPrefix('console');
   readonly uploadBucket = randomBucket('up');
   readonly resultsBucket = randomBucket('res');
+  /** A caller's own bucket for batch input, allowed through S3_ALLOWED_BUCKETS. */
+  readonly inputBucket = randomBucket('in');
+  readonly store: ObjectStore;
   api?: AppProcess;
   worker?: AppProcess;
 
-  constructor(private readonly options: { redisUrl: string; s3Endpoint: string }) {}
+  constructor(private readonly options: { redisUrl: string; s3Endpoint: string }) {
+    this.store = new ObjectStore(createS3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+  }
 
   private env(): Record<string, string> {
     return {
@@ -30,13 +35,13 @@ export class System {
       S3_FORCE_PATH_STYLE: 'true',
       UPLOAD_BUCKET: this.uploadBucket,
       RESULTS_BUCKET: this.resultsBucket,
+      S3_ALLOWED_BUCKETS: this.inputBucket,
       LOG_LEVEL: 'info',
     };
   }
 
   async start(): Promise<void> {
-    const store = new ObjectStore(createS3Client({ endpoint: this.options.s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
-    await Promise.all([this.uploadBucket, this.resultsBucket].map((b) => store.ensureBucket(b)));
+    await Promise.all([this.uploadBucket, this.resultsBucket, this.inputBucket].map((b) => this.store.ensureBucket(b)));
     const echo = process.env.E2E_ECHO === '1';
     [this.api, this.worker] = await Promise.all([
       spawnApp('api', { ...this.env(), PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '1000000', API_KEYS: `${API_KEY}:tenant-console` }, { echo }),
