@@ -60,9 +60,7 @@ metrics.inferenceMaxBatch.set(config.INFERENCE_MAX_BATCH);
 
 let vad: Vad;
 try {
-  // onInFlightRunsChange is the pool's exact in-flight count; until Vad.create forwards it to the pool,
-  // onRun's sample (taken after the finished call left the count) is the fallback.
-  const vadOptions: VadOptions & { onInFlightRunsChange?: (calls: number) => void } = {
+  const vadOptions: VadOptions = {
     modelDir: config.VAD_MODEL_DIR,
     quantized: config.VAD_MODEL_QUANTIZED,
     provider: config.VAD_PROVIDER,
@@ -72,8 +70,8 @@ try {
     onRun: (run) => {
       metrics.inferenceRuns.inc();
       metrics.inferenceBatchSize.observe(run.batchSize);
-      metrics.setInferenceInFlight(vad.stats().inFlightRuns);
     },
+    // Called synchronously as model calls start and end: the gauge (and its max) sees every peak.
     onInFlightRunsChange: (calls) => metrics.setInferenceInFlight(calls),
   };
   vad = await Vad.create(vadOptions);
