@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { IntervalSampler } from '../metrics/interval-sampler.js';
 import { NVIDIA_SMI_ARGS, parseNvidiaSmiCsv, type GpuReading } from './nvidia-smi.js';
 
 const execFileAsync = promisify(execFile);
@@ -24,30 +25,18 @@ export interface GpuSamplerOptions {
  * ENOENT) is recorded once as "no GPU" and never polled again; a failing nvidia-smi (driver not loaded,
  * timeout) records "no GPU" for that sample and is tried again at the next interval.
  */
-export class GpuSampler {
-  private timer: NodeJS.Timeout | undefined;
+export class GpuSampler extends IntervalSampler {
   private missing = false;
 
   constructor(
     private readonly sink: GpuReadingSink,
     private readonly options: GpuSamplerOptions,
-  ) {}
-
-  /** Samples now, then every interval. */
-  start(): void {
-    if (this.timer) return;
-    void this.sampleOnce();
-    this.timer = setInterval(() => void this.sampleOnce(), this.options.intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  ) {
+    super(options.intervalMs);
   }
 
   /** Takes one sample, records it, and returns it (`null`: no GPU readable). Never throws. */
-  async sampleOnce(): Promise<GpuReading[] | null> {
+  override async sampleOnce(): Promise<GpuReading[] | null> {
     const readings = await this.read();
     this.sink.recordGpus(readings);
     return readings;

@@ -1,5 +1,6 @@
 import { QUEUE_STATES } from '@vadfleet/shared/metrics';
 import type { ApiMetrics } from './create-metrics.js';
+import { IntervalSampler } from './interval-sampler.js';
 
 /** The part of a BullMQ `Queue` the sampler needs. */
 export interface JobCountsSource {
@@ -18,29 +19,17 @@ export interface QueueDepthSamplerOptions {
  * Samples queue depth by state (and live workers) into the API's gauges. One process samples for the
  * fleet: per-scrape sampling in every worker would multiply the Redis load and the series.
  */
-export class QueueDepthSampler {
-  private timer: NodeJS.Timeout | undefined;
-
+export class QueueDepthSampler extends IntervalSampler {
   constructor(
     private readonly queue: JobCountsSource,
     private readonly metrics: Pick<ApiMetrics, 'queueJobs' | 'workersAlive'>,
     private readonly options: QueueDepthSamplerOptions,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    void this.sampleOnce();
-    this.timer = setInterval(() => void this.sampleOnce(), this.options.intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  ) {
+    super(options.intervalMs);
   }
 
   /** Never throws: errors go to `onError`. */
-  async sampleOnce(): Promise<void> {
+  override async sampleOnce(): Promise<void> {
     try {
       const [counts, workers] = await Promise.all([
         this.queue.getJobCounts(...QUEUE_STATES),
