@@ -5,50 +5,33 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
-import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
-import { spawnApp, type AppProcess } from '@vadfleet/testkit/spawn-app';
-import { MODEL_DIR } from './system.js';
+import { ServiceUnderTest } from '@vadfleet/testkit/service-under-test';
+import type { AppProcess } from '@vadfleet/testkit/spawn-app';
 
 export const TENANTS = { a: { key: 'batch-key-a-0123456789', tenant: 'tenant-a' }, b: { key: 'batch-key-b-0123456789', tenant: 'tenant-b' } } as const;
 export const WEBHOOK_SECRET = 'whsec_batch_test_0123456789';
-const echo = process.env.E2E_ECHO === '1';
 
 export interface ReceivedWebhook {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
 }
 
-export class BatchSystem {
-  readonly prefix = randomPrefix('batch');
-  readonly resultsBucket = randomBucket('res');
-  readonly uploadBucket = randomBucket('up');
-  readonly inputBucket = randomBucket('in');
+export class BatchSystem extends ServiceUnderTest {
   readonly store: ObjectStore;
-  api?: AppProcess;
-  readonly workers: AppProcess[] = [];
   readonly webhooks: ReceivedWebhook[] = [];
   private hookServer?: Server;
 
-  constructor(private readonly options: { redisUrl: string; s3Endpoint: string }) {
-    this.store = new ObjectStore(createS3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
-  }
-
-  private env(): Record<string, string> {
-    return {
-      REDIS_URL: this.options.redisUrl,
-      QUEUE_PREFIX: this.prefix,
-      S3_ENDPOINT: this.options.s3Endpoint,
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_ALLOWED_BUCKETS: this.inputBucket,
-      UPLOAD_BUCKET: this.uploadBucket,
-      RESULTS_BUCKET: this.resultsBucket,
-      WEBHOOK_ALLOWLIST: '127.0.0.1',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      WEBHOOK_SECRET,
-      LOG_LEVEL: 'info',
-    };
+  constructor(options: { redisUrl: string; s3Endpoint: string }) {
+    const store = new ObjectStore(createS3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+    super({
+      ...options,
+      label: 'batch',
+      buckets: store,
+      apiKeys: `${TENANTS.a.key}:${TENANTS.a.tenant},${TENANTS.b.key}:${TENANTS.b.tenant}`,
+      env: { WEBHOOK_ALLOWLIST: '127.0.0.1', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SECRET },
+      workerEnv: { BATCH_MAX_IN_FLIGHT_PER_TENANT: '4', BATCH_FEED_INTERVAL_MS: '100' },
+    });
+    this.store = store;
   }
 
   /** Starts the webhook receiver; resolves to its URL. */
@@ -65,36 +48,8 @@ export class BatchSystem {
     return `http://127.0.0.1:${(this.hookServer.address() as AddressInfo).port}/hooks/batch`;
   }
 
-  async startApi(): Promise<AppProcess> {
-    await Promise.all([this.uploadBucket, this.resultsBucket, this.inputBucket].map((b) => this.store.ensureBucket(b)));
-    this.api = await spawnApp('api', { ...this.env(), PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '1000000', API_KEYS: `${TENANTS.a.key}:${TENANTS.a.tenant},${TENANTS.b.key}:${TENANTS.b.tenant}` }, { echo });
-    return this.api;
-  }
-
-  async startWorker(env: Record<string, string> = {}): Promise<AppProcess> {
-    const worker = await spawnApp('worker', {
-      ...this.env(),
-      VAD_MODEL_DIR: MODEL_DIR,
-      METRICS_PORT: '0',
-      WORKER_CONCURRENCY: '2',
-      INFERENCE_THREADS: '1',
-      LOCK_DURATION_MS: '4000',
-      STALLED_INTERVAL_MS: '1000',
-      SHUTDOWN_TIMEOUT_MS: '20000',
-      BATCH_MAX_IN_FLIGHT_PER_TENANT: '4',
-      BATCH_FEED_INTERVAL_MS: '100',
-      ...env,
-    }, { echo });
-    this.workers.push(worker);
-    return worker;
-  }
-
-  async stop(): Promise<void> {
-    for (const app of [...this.workers, this.api]) {
-      if (!app) continue;
-      app.kill('SIGKILL');
-      await app.exited;
-    }
+  override async stop(): Promise<void> {
+    await super.stop();
     await new Promise((resolve) => (this.hookServer ? this.hookServer.close(resolve) : resolve(undefined)));
   }
 

@@ -3,12 +3,11 @@
  * against real Redis and s3rver, each test file with its own queue prefix and buckets.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
-import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
-import { repoRoot, spawnApp, type AppProcess } from '@vadfleet/testkit/spawn-app';
+import { MODEL_DIR, ServiceUnderTest } from '@vadfleet/testkit/service-under-test';
+import { repoRoot, type AppProcess } from '@vadfleet/testkit/spawn-app';
 
-export const MODEL_DIR = process.env.VAD_MODEL_DIR ?? join(repoRoot, '..', 'shared', 'models', 'fsmn-vad');
+export { MODEL_DIR };
 /** FunASR's segments for the example file (spec golden result). */
 export const GOLDEN_SEGMENTS = [[70, 2340], [2620, 6200], [6480, 23670], [23950, 26250], [26780, 28990], [29950, 31430], [31750, 37600], [38210, 46900], [47310, 49630], [49910, 56460], [56740, 59540], [59820, 70450]];
 
@@ -35,9 +34,20 @@ export function wav(pcm: Buffer): Buffer {
   return Buffer.concat([header, pcm]);
 }
 
+/** The example's PCM16 bytes: its `data` chunk (spec §3.2: other chunks follow it). */
+function examplePcm(): Buffer {
+  const bytes = exampleWav();
+  for (let o = 12; o + 8 <= bytes.length; ) {
+    const size = bytes.readUInt32LE(o + 4);
+    if (bytes.toString('latin1', o, o + 4) === 'data') return bytes.subarray(o + 8, o + 8 + size);
+    o += 8 + size + (size & 1);
+  }
+  throw new Error('the example has no data chunk');
+}
+
 /** `durationMs` of the example's speech starting at `startMs` (wrapping around), as a WAV. */
 export function exampleSlice(startMs: number, durationMs: number): Buffer {
-  const pcm = exampleWav().subarray(WAV_HEADER_BYTES);
+  const pcm = examplePcm();
   const out = Buffer.alloc(durationMs * BYTES_PER_MS);
   for (let written = 0, from = (startMs * BYTES_PER_MS) % pcm.length; written < out.length; from = 0) {
     written += pcm.copy(out, written, from);
@@ -53,71 +63,17 @@ export interface SystemOptions {
   workerEnv?: Record<string, string>;
 }
 
-/** E2E_ECHO=1 copies the apps' log lines to stderr. */
-const echo = process.env.E2E_ECHO === '1';
-
 export const API_KEY = 'test-key-0123456789abcdef';
 export const TENANT = 'tenant-a';
 
-export class System {
-  readonly prefix = randomPrefix('e2e');
-  readonly uploadBucket = randomBucket('up');
-  readonly resultsBucket = randomBucket('res');
-  readonly inputBucket = randomBucket('in');
+/** The service with one tenant, and helpers that speak its REST API. */
+export class System extends ServiceUnderTest {
   readonly store: ObjectStore;
-  api?: AppProcess;
-  readonly workers: AppProcess[] = [];
 
-  constructor(readonly options: SystemOptions) {
-    this.store = new ObjectStore(createS3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
-  }
-
-  private commonEnv(s3Endpoint: string): Record<string, string> {
-    return {
-      REDIS_URL: this.options.redisUrl,
-      QUEUE_PREFIX: this.prefix,
-      S3_ENDPOINT: s3Endpoint,
-      S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_ALLOWED_BUCKETS: this.inputBucket,
-      UPLOAD_BUCKET: this.uploadBucket,
-      RESULTS_BUCKET: this.resultsBucket,
-      LOG_LEVEL: 'info',
-    };
-  }
-
-  async startApi(): Promise<AppProcess> {
-    await Promise.all([this.uploadBucket, this.resultsBucket, this.inputBucket].map((b) => this.store.ensureBucket(b)));
-    this.api = await spawnApp('api', { ...this.commonEnv(this.options.s3Endpoint), PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '1000000', API_KEYS: `${API_KEY}:${TENANT}` }, { echo });
-    return this.api;
-  }
-
-  async startWorker(env: Record<string, string> = {}): Promise<AppProcess> {
-    const worker = await spawnApp('worker', {
-      ...this.commonEnv(this.options.workerS3Endpoint ?? this.options.s3Endpoint),
-      VAD_MODEL_DIR: MODEL_DIR,
-      METRICS_PORT: '0',
-      WORKER_CONCURRENCY: '2',
-      INFERENCE_THREADS: '1',
-      // Short lock and stall settings so crash recovery takes seconds, not minutes.
-      LOCK_DURATION_MS: '4000',
-      STALLED_INTERVAL_MS: '1000',
-      SHUTDOWN_TIMEOUT_MS: '20000',
-      ...this.options.workerEnv,
-      ...env,
-    }, { echo });
-    this.workers.push(worker);
-    return worker;
-  }
-
-  async stop(): Promise<void> {
-    for (const app of [...this.workers, this.api]) {
-      if (!app) continue;
-      app.kill('SIGKILL');
-      await app.exited;
-    }
+  constructor(options: SystemOptions) {
+    const store = new ObjectStore(createS3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+    super({ ...options, buckets: store, apiKeys: `${API_KEY}:${TENANT}` });
+    this.store = store;
   }
 
   private async request(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
@@ -157,9 +113,7 @@ export class System {
       const res = await this.request(`/v1/jobs/${id}`).catch(() => ({ status: 599, body: undefined }));
       if (res.status < 500 && res.status !== 200) throw new Error(`GET job answered ${res.status}: ${JSON.stringify(res.body)}`);
       const job = res.body;
-      // A completed view without its result is the API reading the job hash and then its state while the
-      // job finished in between (reported to the API side); the next poll is consistent.
-      const settled = res.status === 200 && ['completed', 'failed', 'cancelled'].includes(job.status) && !(job.status === 'completed' && !job.result);
+      const settled = res.status === 200 && ['completed', 'failed', 'cancelled'].includes(job.status);
       if (settled) return job;
       if (Date.now() > deadline) throw new Error(`job ${id} still ${job?.status ?? 'unknown'} after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
