@@ -148,6 +148,10 @@ process.once('exit', () => {
   for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 process.once('SIGTERM', () => void stopAll(0));
+// `npm start` runs this under `sh -c`, which does not pass on a SIGTERM sent to npm: when the parent
+// goes away (this process is re-parented), stop as if signalled.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && void stopAll(0), 1000).unref();
 
 try {
   mkdirSync(dataDir, { recursive: true });
