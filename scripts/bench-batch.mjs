@@ -8,17 +8,12 @@
  */
 import { availableParallelism } from 'node:os';
 import { Vad } from '@vadfleet/vad-core';
-import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
-import { startS3Server } from '@vadfleet/testkit/s3-server';
-import { startPrivateRedis } from '@vadfleet/testkit/redis-server';
-import { spawnApp } from '@vadfleet/testkit/spawn-app';
-import { EXAMPLE, MODEL_DIR, pool, readPcm16, wavBuffer } from './bench-inputs.mjs';
+import { API_KEY, EXAMPLE, MODEL_DIR, pool, readPcm16, startBenchService, wavBuffer } from './bench-common.mjs';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 100);
 const CALL_MS = 180_000;
 const THREADS = 2;
 const CONCURRENCY = 4;
-const API_KEY = 'bench-key-0123456789abcdef';
 
 const example = readPcm16(EXAMPLE);
 
@@ -58,20 +53,10 @@ function benchCall(i) {
 }
 
 async function benchBatch() {
-  const [s3, redis] = await Promise.all([startS3Server(), startPrivateRedis()]);
-  const env = { REDIS_URL: redis.url, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_FORCE_PATH_STYLE: 'true', S3_ALLOWED_BUCKETS: 'bench-calls' };
-  const store = new ObjectStore(createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
-  await store.ensureBucket('bench-calls');
-  await pool(CALLS, 2, (i) => store.putBytes('bench-calls', `calls/call-${String(i).padStart(4, '0')}.wav`, benchCall(i), 'audio/wav'));
-  const api = await spawnApp('api', { ...env, LOG_LEVEL: 'info', PORT: '0', API_KEYS: `${API_KEY}:bench`, RATE_LIMIT_PER_MINUTE: '100000' });
-  const worker = await spawnApp('worker', {
-    ...env,
-    LOG_LEVEL: 'info',
-    VAD_MODEL_DIR: MODEL_DIR,
-    METRICS_PORT: '0',
-    INFERENCE_THREADS: String(THREADS),
-    WORKER_CONCURRENCY: String(CONCURRENCY),
-    BATCH_MAX_IN_FLIGHT_PER_TENANT: String(2 * CONCURRENCY),
+  const { api, stop } = await startBenchService({
+    bucket: 'bench-calls',
+    stage: (store) => pool(CALLS, 2, (i) => store.putBytes('bench-calls', `calls/call-${String(i).padStart(4, '0')}.wav`, benchCall(i), 'audio/wav')),
+    workerEnv: { INFERENCE_THREADS: String(THREADS), WORKER_CONCURRENCY: String(CONCURRENCY), BATCH_MAX_IN_FLIGHT_PER_TENANT: String(2 * CONCURRENCY) },
   });
   const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
   try {
@@ -88,10 +73,7 @@ async function benchBatch() {
       await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
-    worker.kill('SIGTERM');
-    api.kill('SIGTERM');
-    await Promise.all([worker.exited, api.exited]);
-    await Promise.all([s3.stop(), redis.stop()]);
+    await stop();
   }
 }
 

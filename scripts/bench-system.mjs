@@ -13,19 +13,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { Readable } from 'node:stream';
 import { Vad } from '@vadfleet/vad-core';
-import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
-import { startS3Server } from '@vadfleet/testkit/s3-server';
-import { startPrivateRedis } from '@vadfleet/testkit/redis-server';
-import { spawnApp } from '@vadfleet/testkit/spawn-app';
-import { EXAMPLE, MODEL_DIR, pool, readPcm16, wavBuffer } from './bench-inputs.mjs';
+import { API_KEY, EXAMPLE, MODEL_DIR, pool, readPcm16, startBenchService, wavBuffer } from './bench-common.mjs';
 
 const FILES = Number(process.env.BENCH_FILES ?? 100);
 const FILE_MS = 180_000;
 const THREADS = 2;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const API_KEY = 'bench-key-0123456789abcdef';
 
 const examplePcm = readPcm16(EXAMPLE);
 
@@ -48,22 +42,10 @@ const percentile = (values, p) => {
 };
 
 async function benchSystem() {
-  const [s3, redis] = await Promise.all([startS3Server(), startPrivateRedis()]);
-  const env = {
-    REDIS_URL: redis.url,
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY_ID: 'S3RVER',
-    S3_SECRET_ACCESS_KEY: 'S3RVER',
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_ALLOWED_BUCKETS: 'bench-input',
-  };
-  const store = new ObjectStore(createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
-  await store.ensureBucket('bench-input');
-  await pool(FILES, 2, (i) => store.putStream('bench-input', `bench-${i}.wav`, Readable.from([benchFile(i)]), { contentType: 'audio/wav' }));
-  const api = await spawnApp('api', { ...env, LOG_LEVEL: 'info', PORT: '0', API_KEYS: `${API_KEY}:bench`, RATE_LIMIT_PER_MINUTE: '100000' });
-  const worker = await spawnApp('worker', { ...env, LOG_LEVEL: 'info', VAD_MODEL_DIR: MODEL_DIR, METRICS_PORT: '0', INFERENCE_THREADS: String(THREADS), WORKER_CONCURRENCY: String(CONCURRENCY) }).catch((err) => {
-    api.kill('SIGTERM');
-    throw err;
+  const { api, stop } = await startBenchService({
+    bucket: 'bench-input',
+    stage: (store) => pool(FILES, 2, (i) => store.putBytes('bench-input', `bench-${i}.wav`, benchFile(i), 'audio/wav')),
+    workerEnv: { INFERENCE_THREADS: String(THREADS), WORKER_CONCURRENCY: String(CONCURRENCY) },
   });
   const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
   try {
@@ -91,10 +73,7 @@ async function benchSystem() {
     });
     return { wallMs: lastFinished - started, latenciesMs };
   } finally {
-    worker.kill('SIGTERM');
-    api.kill('SIGTERM');
-    await Promise.all([worker.exited, api.exited]);
-    await Promise.all([s3.stop(), redis.stop()]);
+    await stop();
   }
 }
 

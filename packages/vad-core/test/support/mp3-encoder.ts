@@ -4,20 +4,11 @@
  * `withLameTag` prepends the Info frame with those numbers that LAME itself writes, for gapless decoding.
  */
 import { Mp3Encoder } from '@breezystack/lamejs';
+import { concatBytes } from './hostile-bytes.js';
 
 /** LAME's encoder delay in samples (ENCDELAY); decoders add 529 (mpg123's GAPLESS_DELAY). */
 export const LAME_ENCODER_DELAY = 576;
 export const MP3_DECODER_DELAY = 529;
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 export function encodeMp3(samples: Int16Array, sampleRate: number, kbps: number): Uint8Array {
   const encoder = new Mp3Encoder(1, sampleRate, kbps);
@@ -25,7 +16,7 @@ export function encodeMp3(samples: Int16Array, sampleRate: number, kbps: number)
   const step = 1152 * 8;
   for (let i = 0; i < samples.length; i += step) parts.push(encoder.encodeBuffer(samples.subarray(i, i + step)));
   parts.push(encoder.flush());
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 /**
@@ -60,5 +51,5 @@ export function withLameTag(mp3: Uint8Array, sourceSamples: number): Uint8Array 
   info[o + 21] = LAME_ENCODER_DELAY >> 4;
   info[o + 22] = ((LAME_ENCODER_DELAY & 0x0f) << 4) | (padding >> 8);
   info[o + 23] = padding & 0xff;
-  return concat([info, mp3]);
+  return concatBytes(info, mp3);
 }

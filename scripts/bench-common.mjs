@@ -1,8 +1,12 @@
 /**
  * What the service benchmarks share: where the model and the example are, the example's samples, a WAV
- * header writer, and a bounded-concurrency loop.
+ * header writer, a bounded-concurrency loop, and the service itself on private servers.
  */
 import { readFileSync } from 'node:fs';
+import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
+import { startPrivateRedis } from '@vadfleet/testkit/redis-server';
+import { startS3Server } from '@vadfleet/testkit/s3-server';
+import { spawnApp } from '@vadfleet/testkit/spawn-app';
 
 export const MODEL_DIR = process.env.VAD_MODEL_DIR ?? new URL('../models/fsmn-vad', import.meta.url).pathname;
 export const EXAMPLE = process.env.BENCH_AUDIO ?? new URL('../../shared/audio/vad_example.wav', import.meta.url).pathname;
@@ -45,4 +49,35 @@ export async function pool(n, limit, task) {
       while (next < n) await task(next++);
     }),
   );
+}
+
+export const API_KEY = 'bench-key-0123456789abcdef';
+
+/**
+ * A private redis-server and s3rver, `stage(store)` run on them (untimed uploads into `bucket`, which the
+ * API allows), then the API and one worker with `workerEnv`. `stop()` ends all of it; a failed start
+ * stops what had started.
+ */
+export async function startBenchService({ bucket, stage, workerEnv }) {
+  const [s3, redis] = await Promise.all([startS3Server(), startPrivateRedis()]);
+  const env = { REDIS_URL: redis.url, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_FORCE_PATH_STYLE: 'true', S3_ALLOWED_BUCKETS: bucket, LOG_LEVEL: 'info' };
+  const apps = [];
+  const stop = async () => {
+    for (const app of apps) app.kill('SIGTERM');
+    await Promise.all(apps.map((app) => app.exited));
+    await Promise.all([s3.stop(), redis.stop()]);
+  };
+  try {
+    const store = new ObjectStore(createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+    await store.ensureBucket(bucket);
+    await stage(store);
+    const api = await spawnApp('api', { ...env, PORT: '0', API_KEYS: `${API_KEY}:bench`, RATE_LIMIT_PER_MINUTE: '100000' });
+    apps.push(api);
+    const worker = await spawnApp('worker', { ...env, VAD_MODEL_DIR: MODEL_DIR, METRICS_PORT: '0', ...workerEnv });
+    apps.push(worker);
+    return { api, worker, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
