@@ -18,6 +18,8 @@ export class PieceCutter {
   constructor(
     private readonly pieceFrames: number,
     private readonly withEnergy: boolean,
+    /** Where each piece's own sample array comes from (the inference pool recycles them). */
+    private readonly allocate: (length: number) => Float32Array = (length) => new Float32Array(length),
   ) {
     this.buffer = new Float32Array((pieceFrames + 100) * FRAME_SHIFT + FRAME_LENGTH);
   }
@@ -57,8 +59,10 @@ export class PieceCutter {
   private cut(keepTo: number, sampleEnd: number, atStreamEnd: boolean): PieceTask {
     const fbankStart = fbankStartFor(this.keepFrom);
     const from = fbankStart * FRAME_SHIFT - this.bufferStart;
+    const samples = this.allocate(sampleEnd - from);
+    samples.set(this.buffer.subarray(from, sampleEnd));
     const task: PieceTask = {
-      samples: this.buffer.slice(from, sampleEnd),
+      samples,
       fbankStart,
       keepFrom: this.keepFrom,
       keepTo,

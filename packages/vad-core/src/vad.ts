@@ -161,7 +161,7 @@ export class Vad {
     const audioMsTotal = audio.info.declaredFrames === undefined ? undefined : Math.round((audio.info.declaredFrames * 1000) / audio.info.sampleRate);
     const lanes = Array.from({ length: channelCount }, (_, channel) => ({
       channel,
-      cutter: new PieceCutter(pieceFrames, withEnergy),
+      cutter: new PieceCutter(pieceFrames, withEnergy, (length) => this.pool.sampleBuffer(length)),
       segmenter: new Segmenter(config),
       pending: [] as { promise: Promise<PieceResult>; keepFrom: number; final: boolean }[],
       segments: [] as Segment[],

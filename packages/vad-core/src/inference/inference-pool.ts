@@ -69,9 +69,22 @@ interface Entry {
 
 interface Slot {
   worker: Worker;
-  batch: Entry[] | undefined;
+  /** Batches sent and not yet answered, oldest (running) first. */
+  batches: Entry[][];
   detach(): void;
 }
+
+/**
+ * Batches sent to a thread ahead of its answers: one running and one waiting in its port, so a thread
+ * starts its next batch without waiting for the main thread (busy with I/O, hashing, GC) to notice.
+ */
+const THREAD_DEPTH = 2;
+
+/**
+ * Sample buffers kept for reuse. Pieces are ~2 MB each and every byte of them would otherwise be a new
+ * external allocation, which V8 answers with full garbage collections on the main thread.
+ */
+const MAX_SPARE_BUFFERS = 16;
 
 export class InferencePool {
   /** Model identity for results and logs: `name` (fsmn-vad, fsmn-vad-int8 or custom:…) and file SHA-256. */
@@ -82,6 +95,7 @@ export class InferencePool {
   private queueHead = 0;
   private queuedCount = 0;
   private inFlight = 0;
+  private spare: ArrayBuffer[] = [];
   private closed = false;
   private warned = false;
   /** What the threads report (all threads resolve the same choice the same way). */
@@ -141,6 +155,18 @@ export class InferencePool {
     });
   }
 
+  /**
+   * A Float32Array of `length` samples for a task, on a buffer an earlier task handed back when one is
+   * large enough (it may be a view on a larger buffer: run() transfers the whole buffer). Contents are
+   * not zeroed.
+   */
+  sampleBuffer(length: number): Float32Array {
+    const bytes = length * Float32Array.BYTES_PER_ELEMENT;
+    const i = this.spare.findIndex((b) => b.byteLength >= bytes);
+    const buffer = i >= 0 ? this.spare.splice(i, 1)[0] : new ArrayBuffer(bytes);
+    return new Float32Array(buffer, 0, length);
+  }
+
   get inFlightRuns(): number {
     return this.inFlight;
   }
@@ -158,8 +184,9 @@ export class InferencePool {
     this.queue = [];
     this.queueHead = 0;
     this.queuedCount = 0;
+    this.spare = [];
     const slots = this.slots.splice(0);
-    for (const slot of slots) for (const entry of slot.batch ?? []) this.settle(entry, error);
+    for (const slot of slots) for (const entry of slot.batches.flat()) this.settle(entry, error);
     this.setInFlight(0);
     await Promise.all(
       slots.map((slot) => {
@@ -185,7 +212,7 @@ export class InferencePool {
     const { worker } = thread;
     const slot: Slot = {
       worker,
-      batch: undefined,
+      batches: [],
       detach: () => {
         worker.off('message', onMessage);
         worker.off('error', onError);
@@ -201,7 +228,7 @@ export class InferencePool {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      while (!slot.batch && this.queuedCount > 0) this.send(slot, this.takeBatch());
+      while (slot.batches.length < THREAD_DEPTH && this.queuedCount > 0) this.send(slot, this.takeBatch());
     }
   }
 
@@ -218,8 +245,8 @@ export class InferencePool {
       for (const entry of batch) this.settle(entry, error);
       return;
     }
-    slot.batch = batch;
-    this.setInFlight(this.inFlight + 1);
+    slot.batches.push(batch);
+    if (slot.batches.length === 1) this.setInFlight(this.inFlight + 1);
   }
 
   /** Up to maxBatch live entries in FIFO order; a stream-start piece may only open a batch (spec §6.3). */
@@ -245,14 +272,14 @@ export class InferencePool {
   }
 
   private finish(slot: Slot, event: Extract<ThreadEvent, { type: 'done' }>): void {
-    const batch = slot.batch ?? [];
-    slot.batch = undefined;
-    this.setInFlight(this.inFlight - 1);
+    const batch = slot.batches.shift() ?? [];
+    if (slot.batches.length === 0) this.setInFlight(this.inFlight - 1);
     batch.forEach((entry, i) => {
       const outcome = event.outcomes[i];
       if (outcome?.ok) this.settle(entry, undefined, outcome.result);
       else this.settle(entry, VadError.fromData(outcome?.error));
     });
+    for (const buffer of event.spent) if (this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(buffer);
     if (event.frames > 0) this.options.onRun?.({ batchSize: batch.length, frames: event.frames, modelMs: event.modelMs, featuresMs: event.featuresMs });
     this.dispatch();
   }
@@ -264,10 +291,10 @@ export class InferencePool {
     this.slots.splice(index, 1);
     slot.detach();
     void slot.worker.terminate();
-    if (slot.batch) {
+    if (slot.batches.length > 0) {
       this.setInFlight(this.inFlight - 1);
       const error = new VadError('INTERNAL', `An inference thread stopped unexpectedly (${cause.message}); its pieces were not computed.`);
-      for (const entry of slot.batch) this.settle(entry, error);
+      for (const entry of slot.batches.flat()) this.settle(entry, error);
     }
     startThread(this.init).then(
       (thread) => (this.closed ? void thread.worker.terminate() : this.adopt(thread)),

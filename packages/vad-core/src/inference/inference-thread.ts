@@ -26,18 +26,10 @@ try {
     silPdfIds: init.silPdfIds,
     onWarning: (message) => (warning = message),
   });
-  let busy = false;
-  let closing = false;
-  port.on('message', async (command: ThreadCommand) => {
-    if (command.type === 'close') {
-      closing = true;
-      if (!busy) port.close();
-      return;
-    }
-    busy = true;
-    await runBatch(command.tasks, frontEnd, session);
-    busy = false;
-    if (closing) port.close();
+  // The pool may send the next batch while one runs: batches run one after another, in order.
+  let work = Promise.resolve();
+  port.on('message', (command: ThreadCommand) => {
+    work = work.then(() => (command.type === 'close' ? port.close() : runBatch(command.tasks, frontEnd, session)));
   });
   post({ type: 'ready', provider: session.provider, warning });
 } catch (err) {
@@ -45,18 +37,19 @@ try {
 }
 
 async function runBatch(tasks: PieceTask[], frontEnd: FrontEnd, session: VadSession): Promise<void> {
+  const spent = [...new Set(tasks.map((t) => t.samples.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
   try {
     const run = await runPack(tasks, frontEnd, session);
-    const transfer: ArrayBuffer[] = [];
+    const transfer: ArrayBuffer[] = [...spent];
     const outcomes = run.outcomes.map((o) => {
       if (!o.ok) return { ok: false as const, error: o.error.toData() };
       transfer.push(o.result.silenceProbs.buffer as ArrayBuffer);
       if (o.result.frameDb) transfer.push(o.result.frameDb.buffer as ArrayBuffer);
       return o;
     });
-    post({ type: 'done', outcomes, frames: run.frames, modelMs: run.modelMs, featuresMs: run.featuresMs }, transfer);
+    post({ type: 'done', outcomes, frames: run.frames, modelMs: run.modelMs, featuresMs: run.featuresMs, spent }, transfer);
   } catch (err) {
     const error = toVadError(err).toData();
-    post({ type: 'done', outcomes: tasks.map(() => ({ ok: false as const, error })), frames: 0, modelMs: 0, featuresMs: 0 });
+    post({ type: 'done', outcomes: tasks.map(() => ({ ok: false as const, error })), frames: 0, modelMs: 0, featuresMs: 0, spent }, spent);
   }
 }
