@@ -7,6 +7,8 @@
  * S3 key to api + 1 worker (INFERENCE_THREADS=2) on a private redis-server and s3rver and polled to
  * completion; then the same files, written to a temp dir, go straight through vad-core (read from
  * disk) with the same threads and job concurrency. Prints audio seconds per wall second, p50/p95 job latency, and the ratio.
+ * The npm script runs this process with the worker's node flags (apps/worker/package.json), so vad-core
+ * alone has the same GC settings as the worker.
  * Not a test: nothing is asserted. Needs `npm run build` (the npm script does it).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

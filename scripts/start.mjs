@@ -23,6 +23,9 @@ let stopping = false;
 
 const say = (line) => process.stderr.write(`[start] ${line}\n`);
 
+/** The node flags an app is always launched with (`vadfleet.nodeFlags` in its package.json). */
+const nodeFlags = (app) => JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')).vadfleet?.nodeFlags ?? [];
+
 function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -162,9 +165,9 @@ try {
   env.PORT ??= '8080';
   env.METRICS_PORT ??= '9091';
 
-  const api = start('api', process.execPath, [join('apps', 'api', 'dist', 'main.js')], { pipe: true });
+  const api = start('api', process.execPath, [...nodeFlags('api'), join('apps', 'api', 'dist', 'main.js')], { pipe: true });
   const apiUrl = await readyUrl(api);
-  const worker = start('worker', process.execPath, [join('apps', 'worker', 'dist', 'main.js')], { pipe: true });
+  const worker = start('worker', process.execPath, [...nodeFlags('worker'), join('apps', 'worker', 'dist', 'main.js')], { pipe: true });
   const workerMetricsUrl = await readyUrl(worker);
 
   const key = generatedKey ?? '<one of your API_KEYS>';

@@ -22,6 +22,9 @@ function stagesOf(dockerfile: string): Stage[] {
 interface Manifest {
   name: string;
   dependencies?: Record<string, string>;
+  scripts?: Record<string, string>;
+  /** Node flags every launcher passes to the app (testkit's spawnApp and scripts/start.mjs read them here). */
+  vadfleet?: { nodeFlags?: string[] };
 }
 
 /** `apps/worker` → its workspace and every @vadfleet workspace it depends on, dependencies first. */
@@ -46,7 +49,9 @@ describe.each(['apps/api', 'apps/worker'])('%s/Dockerfile', (workspace) => {
   const stages = stagesOf(dockerfile);
   const build = stages.find((s) => s.name === 'build')!;
   const runtime = stages.at(-1)!;
-  const packageName = (JSON.parse(readRepoFile(`${workspace}/package.json`)) as Manifest).name;
+  const manifest = JSON.parse(readRepoFile(`${workspace}/package.json`)) as Manifest;
+  const packageName = manifest.name;
+  const nodeFlags = manifest.vadfleet?.nodeFlags ?? [];
   const workspaces = workspacesInBuildOrder(workspace);
 
   it('is multi-stage on node:20-slim', () => {
@@ -73,8 +78,13 @@ describe.each(['apps/api', 'apps/worker'])('%s/Dockerfile', (workspace) => {
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
     expect(runtime.body.indexOf('USER ')).toBeLessThan(runtime.body.indexOf('CMD '));
-    expect(runtime.body).toMatch(new RegExp(`^CMD \\["node", "${workspace}/dist/main\\.js"\\]$`, 'm'));
+    const cmd = /^CMD (\[.*\])$/m.exec(runtime.body)?.[1];
+    expect(JSON.parse(cmd ?? 'null')).toEqual(['node', ...nodeFlags, `${workspace}/dist/main.js`]);
     expect(runtime.body).toMatch(/^HEALTHCHECK /m);
+  });
+
+  it("passes the package's node flags in its npm start script too", () => {
+    expect(manifest.scripts?.start).toBe(['node', ...nodeFlags, 'dist/main.js'].join(' '));
   });
 });
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -24,6 +25,12 @@ export interface SpawnAppOptions {
   echo?: boolean;
 }
 
+/** The node flags an app is always launched with (`vadfleet.nodeFlags` in its package.json). */
+export function appNodeFlags(name: 'api' | 'worker'): string[] {
+  const manifest = JSON.parse(readFileSync(`${repoRoot}apps/${name}/package.json`, 'utf8')) as { vadfleet?: { nodeFlags?: string[] } };
+  return manifest.vadfleet?.nodeFlags ?? [];
+}
+
 /** Both apps log one line `"... listening at http://host:port"` when they accept work. */
 const READY = /listening at (https?:\/\/\S+)/;
 
@@ -32,7 +39,7 @@ const READY = /listening at (https?:\/\/\S+)/;
  * readiness line. The environment is not inherited, so a developer's shell settings cannot leak in.
  */
 export async function spawnApp(name: 'api' | 'worker', env: Record<string, string>, options: SpawnAppOptions = {}): Promise<AppProcess> {
-  const child = spawn(process.execPath, [`apps/${name}/dist/main.js`], {
+  const child = spawn(process.execPath, [...appNodeFlags(name), `apps/${name}/dist/main.js`], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

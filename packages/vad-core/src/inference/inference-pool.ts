@@ -81,8 +81,9 @@ interface Slot {
 const THREAD_DEPTH = 2;
 
 /**
- * Sample buffers kept for reuse. Pieces are ~2 MB each and every byte of them would otherwise be a new
- * external allocation, which V8 answers with full garbage collections on the main thread.
+ * Shared sample buffers kept for reuse. Pieces are ~2 MB each: allocating (or transferring) that much per
+ * piece is external memory V8 answers with full garbage collections on the main thread, whereas a
+ * shared buffer is only referenced by the thread and is free again once its batch is done.
  */
 const MAX_SPARE_BUFFERS = 16;
 
@@ -95,7 +96,7 @@ export class InferencePool {
   private queueHead = 0;
   private queuedCount = 0;
   private inFlight = 0;
-  private spare: ArrayBuffer[] = [];
+  private spare: SharedArrayBuffer[] = [];
   private closed = false;
   private warned = false;
   /** What the threads report (all threads resolve the same choice the same way). */
@@ -129,8 +130,9 @@ export class InferencePool {
   }
 
   /**
-   * Computes one piece. `task.samples.buffer` is transferred to a thread (it is detached here), so pass
-   * a buffer the caller owns. If `signal` aborts while the task waits, it leaves the queue; if it aborts
+   * Computes one piece. `task.samples` comes from sampleBuffer() (lent to a thread, back in the pool
+   * once its batch is done) or is on an ArrayBuffer the caller owns, which is transferred (detached
+   * here). If `signal` aborts while the task waits, it leaves the queue; if it aborts
    * while running, the promise rejects at once and the result is dropped when it arrives.
    */
   run(task: PieceTask, signal?: AbortSignal): Promise<PieceResult> {
@@ -156,14 +158,14 @@ export class InferencePool {
   }
 
   /**
-   * A Float32Array of `length` samples for a task, on a buffer an earlier task handed back when one is
-   * large enough (it may be a view on a larger buffer: run() transfers the whole buffer). Contents are
-   * not zeroed.
+   * A Float32Array of `length` samples for a task, on a shared buffer an earlier task has finished with
+   * when one is large enough (then a view on its start). Contents are not zeroed. Pass it to run() once:
+   * it returns to the pool when the task's batch is done.
    */
   sampleBuffer(length: number): Float32Array {
     const bytes = length * Float32Array.BYTES_PER_ELEMENT;
     const i = this.spare.findIndex((b) => b.byteLength >= bytes);
-    const buffer = i >= 0 ? this.spare.splice(i, 1)[0] : new ArrayBuffer(bytes);
+    const buffer = i >= 0 ? this.spare.splice(i, 1)[0] : new SharedArrayBuffer(bytes);
     return new Float32Array(buffer, 0, length);
   }
 
@@ -279,7 +281,10 @@ export class InferencePool {
       if (outcome?.ok) this.settle(entry, undefined, outcome.result);
       else this.settle(entry, VadError.fromData(outcome?.error));
     });
-    for (const buffer of event.spent) if (this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(buffer);
+    for (const entry of batch) {
+      const buffer = entry.task.samples.buffer;
+      if (buffer instanceof SharedArrayBuffer && this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(buffer);
+    }
     if (event.frames > 0) this.options.onRun?.({ batchSize: batch.length, frames: event.frames, modelMs: event.modelMs, featuresMs: event.featuresMs });
     this.dispatch();
   }

@@ -37,19 +37,18 @@ try {
 }
 
 async function runBatch(tasks: PieceTask[], frontEnd: FrontEnd, session: VadSession): Promise<void> {
-  const spent = [...new Set(tasks.map((t) => t.samples.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
   try {
     const run = await runPack(tasks, frontEnd, session);
-    const transfer: ArrayBuffer[] = [...spent];
+    const transfer: ArrayBuffer[] = [];
     const outcomes = run.outcomes.map((o) => {
       if (!o.ok) return { ok: false as const, error: o.error.toData() };
       transfer.push(o.result.silenceProbs.buffer as ArrayBuffer);
       if (o.result.frameDb) transfer.push(o.result.frameDb.buffer as ArrayBuffer);
       return o;
     });
-    post({ type: 'done', outcomes, frames: run.frames, modelMs: run.modelMs, featuresMs: run.featuresMs, spent }, transfer);
+    post({ type: 'done', outcomes, frames: run.frames, modelMs: run.modelMs, featuresMs: run.featuresMs }, transfer);
   } catch (err) {
     const error = toVadError(err).toData();
-    post({ type: 'done', outcomes: tasks.map(() => ({ ok: false as const, error })), frames: 0, modelMs: 0, featuresMs: 0, spent }, spent);
+    post({ type: 'done', outcomes: tasks.map(() => ({ ok: false as const, error })), frames: 0, modelMs: 0, featuresMs: 0 });
   }
 }

@@ -19,8 +19,6 @@ export type ThreadEvent =
       frames: number;
       modelMs: number;
       featuresMs: number;
-      /** The tasks' sample buffers, handed back for the pool to reuse. */
-      spent: ArrayBuffer[];
     };
 
 /** `close`: exit once the batch in progress (if any) is done; terminating a thread inside a native ORT run aborts the process. */
