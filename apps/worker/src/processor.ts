@@ -75,7 +75,8 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
   const input = await store.getStream(data.input.bucket, data.input.key);
   // Keyed by the version actually read, in case the object was overwritten since the API saw it.
   const byObject = cache.objectIdentity(data.tenant, { ...object, etag: input.etag, size: input.size }, fingerprint);
-  const meter = new ByteMeter(deps.limits.maxInputBytes, 'The input');
+  // An upload's hash was computed by the API as it stored it: only S3-key inputs are hashed here.
+  const meter = new ByteMeter(deps.limits.maxInputBytes, 'The input', { hash: data.input.sha256 === undefined });
   // Until the last byte read; a decoder that stops early (a WAV's trailing chunks) ends it with the run.
   let downloadMs: number | undefined;
   meter.once('end', () => (downloadMs = performance.now() - downloadStarted));

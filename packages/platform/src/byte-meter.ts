@@ -9,14 +9,17 @@ import { VadError } from '@vadfleet/shared/errors';
  */
 export class ByteMeter extends Transform {
   bytes = 0;
-  private readonly hash: Hash = createHash('sha256');
+  /** Absent when the caller already knows the content's hash (counting and the limit still apply). */
+  private readonly hash?: Hash;
   private digest?: string;
 
   constructor(
     private readonly maxBytes: number,
     private readonly what = 'The upload',
+    options: { hash?: boolean } = {},
   ) {
     super();
+    if (options.hash !== false) this.hash = createHash('sha256');
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -25,12 +28,13 @@ export class ByteMeter extends Transform {
       done(new VadError('PAYLOAD_TOO_LARGE', `${this.what} is larger than the maximum of ${this.maxBytes} bytes.`));
       return;
     }
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     done(null, chunk);
   }
 
   /** SHA-256 (hex) of every byte that passed; call once the stream has ended. */
   sha256(): string {
+    if (!this.hash) throw new Error('ByteMeter: created without hashing');
     this.digest ??= this.hash.digest('hex');
     return this.digest;
   }
