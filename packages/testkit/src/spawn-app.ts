@@ -26,7 +26,7 @@ export interface SpawnAppOptions {
 }
 
 /** The node flags an app is always launched with (`vadfleet.nodeFlags` in its package.json). */
-export function appNodeFlags(name: 'api' | 'worker'): string[] {
+function appNodeFlags(name: 'api' | 'worker'): string[] {
   const manifest = JSON.parse(readFileSync(`${repoRoot}apps/${name}/package.json`, 'utf8')) as { vadfleet?: { nodeFlags?: string[] } };
   return manifest.vadfleet?.nodeFlags ?? [];
 }
