@@ -6,16 +6,18 @@
  * same run. The upload to S3 is staged first, untimed. Prints wall time, audio hours per hour and the
  * ratio. Not a test: nothing is asserted. Needs `npm run build` (the npm script does it).
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Vad } from '@vadfleet/vad-core';
-import { API_KEY, EXAMPLE, MODEL_DIR, pool, readPcm16, startBenchService, wavBuffer } from './bench-common.mjs';
+import { WAV_FORMAT, wavFile, wavPcm16 } from '@vadfleet/testkit/wav';
+import { API_KEY, EXAMPLE, MODEL_DIR, pool, startBenchService } from './bench-common.mjs';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 100);
 const CALL_MS = 180_000;
 const THREADS = 2;
 const CONCURRENCY = 4;
 
-const example = readPcm16(EXAMPLE);
+const example = wavPcm16(readFileSync(EXAMPLE));
 
 /** 8 kHz samples of the example from sample `offset` (16 kHz), averaging pairs after a 5-tap low-pass. */
 function channel8k(offset, frames, gain) {
@@ -44,12 +46,12 @@ function benchCall(i) {
   const frames = (CALL_MS / 1000) * 8000;
   const agent = channel8k((i * 7919 * 16) % example.length, frames, 0.7 + (i % 5) * 0.1);
   const customer = channel8k((i * 7919 * 16 + 35 * 16_000) % example.length, frames, 0.6 + (i % 7) * 0.1);
-  const out = wavBuffer({ formatTag: 7, channels: 2, sampleRate: 8000, bitsPerSample: 8, dataBytes: frames * 2 });
+  const data = Buffer.alloc(frames * 2);
   for (let f = 0; f < frames; f++) {
-    out[44 + 2 * f] = mulaw(agent[f]);
-    out[45 + 2 * f] = mulaw(customer[f]);
+    data[2 * f] = mulaw(agent[f]);
+    data[2 * f + 1] = mulaw(customer[f]);
   }
-  return out;
+  return wavFile({ formatTag: WAV_FORMAT.mulaw, channels: 2, sampleRate: 8000, bitsPerSample: 8 }, data);
 }
 
 async function benchBatch() {

@@ -11,31 +11,31 @@
  * alone has the same GC settings as the worker.
  * Not a test: nothing is asserted. Needs `npm run build` (the npm script does it).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
 import { Vad } from '@vadfleet/vad-core';
-import { API_KEY, EXAMPLE, MODEL_DIR, pool, readPcm16, startBenchService, wavBuffer } from './bench-common.mjs';
+import { WAV_FORMAT, wavFile, wavPcm16 } from '@vadfleet/testkit/wav';
+import { API_KEY, EXAMPLE, MODEL_DIR, pool, startBenchService } from './bench-common.mjs';
 
 const FILES = Number(process.env.BENCH_FILES ?? 100);
 const FILE_MS = 180_000;
 const THREADS = 2;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 
-const examplePcm = readPcm16(EXAMPLE);
+const examplePcm = wavPcm16(readFileSync(EXAMPLE));
 
 /** File `i`: FILE_MS of the example starting at a different offset, at a different gain. */
 function benchFile(i) {
   const samples = (FILE_MS / 1000) * 16_000;
-  const out = wavBuffer({ formatTag: 1, channels: 1, sampleRate: 16_000, bitsPerSample: 16, dataBytes: samples * 2 });
+  const data = Buffer.alloc(samples * 2);
   const gain = 0.6 + (i % 9) * 0.1;
   const offset = (i * 7919 * 16) % examplePcm.length;
   for (let s = 0; s < samples; s++) {
     const v = Math.round(examplePcm[(offset + s) % examplePcm.length] * gain);
-    out.writeInt16LE(Math.max(-32768, Math.min(32767, v)), 44 + s * 2);
+    data.writeInt16LE(Math.max(-32768, Math.min(32767, v)), s * 2);
   }
-  return out;
+  return wavFile({ formatTag: WAV_FORMAT.pcm, channels: 1, sampleRate: 16_000, bitsPerSample: 16 }, data);
 }
 
 const percentile = (values, p) => {

@@ -15,6 +15,7 @@ import { stringify } from 'yaml';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
 import { ensureRedis } from '@vadfleet/testkit/redis-server';
+import { WAV_FORMAT, wavFile } from '@vadfleet/testkit/wav';
 import { startS3Server, type S3Server } from '@vadfleet/testkit/s3-server';
 import { spawnApp, type AppProcess } from '@vadfleet/testkit/spawn-app';
 import { substituteGrafanaVariables } from './promql-names.js';
@@ -73,25 +74,13 @@ async function scalar(expr: string): Promise<number | undefined> {
 function toneWav(): Buffer {
   const sampleRate = 16_000;
   const samples = 3 * sampleRate;
-  const wav = Buffer.alloc(44 + samples * 2);
-  wav.write('RIFF', 0);
-  wav.writeUInt32LE(36 + samples * 2, 4);
-  wav.write('WAVEfmt ', 8);
-  wav.writeUInt32LE(16, 16);
-  wav.writeUInt16LE(1, 20);
-  wav.writeUInt16LE(1, 22);
-  wav.writeUInt32LE(sampleRate, 24);
-  wav.writeUInt32LE(sampleRate * 2, 28);
-  wav.writeUInt16LE(2, 32);
-  wav.writeUInt16LE(16, 34);
-  wav.write('data', 36);
-  wav.writeUInt32LE(samples * 2, 40);
+  const data = Buffer.alloc(samples * 2);
   for (let i = 0; i < samples; i++) {
     const loud = i > sampleRate && i < 2 * sampleRate;
     const value = loud ? 8000 * Math.sin((2 * Math.PI * 220 * i) / sampleRate) : 50 * Math.sin(i * 12.9898);
-    wav.writeInt16LE(Math.round(value), 44 + i * 2);
+    data.writeInt16LE(Math.round(value), i * 2);
   }
-  return wav;
+  return wavFile({ formatTag: WAV_FORMAT.pcm, channels: 1, sampleRate, bitsPerSample: 16 }, data);
 }
 
 async function submit(audio: Buffer): Promise<string> {

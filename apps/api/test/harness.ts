@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import type {} from '@vadfleet/testkit/global-setup';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
+import { s3rverAppEnv } from '@vadfleet/testkit/s3-server';
 import { apiConfigSchema, parseConfig, type ApiConfig } from '@vadfleet/shared/config';
 import { createApiMetrics } from '@vadfleet/platform/metrics';
 import { createS3Client, s3ClientConfigOf, ObjectStore } from '@vadfleet/platform/object-store';
@@ -30,10 +31,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const config = parseConfig(apiConfigSchema, {
     REDIS_URL: inject('redisUrl'),
     QUEUE_PREFIX: randomPrefix('api'),
-    S3_ENDPOINT: inject('s3Endpoint'),
-    S3_ACCESS_KEY_ID: 'S3RVER',
-    S3_SECRET_ACCESS_KEY: 'S3RVER',
-    S3_FORCE_PATH_STYLE: 'true',
+    ...s3rverAppEnv(inject('s3Endpoint')),
     S3_ALLOWED_BUCKETS: inputBucket,
     UPLOAD_BUCKET: randomBucket('up'),
     RESULTS_BUCKET: randomBucket('res'),

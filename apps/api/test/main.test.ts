@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, inject, it } from 'vitest';
 import type {} from '@vadfleet/testkit/global-setup';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
+import { s3rverAppEnv } from '@vadfleet/testkit/s3-server';
 import { startPrivateRedis } from '@vadfleet/testkit/redis-server';
 import { repoRoot, spawnApp } from '@vadfleet/testkit/spawn-app';
 import { createRedis } from '@vadfleet/platform/queue';
@@ -47,10 +48,7 @@ describe('api process', () => {
       PORT: '0',
       REDIS_URL: inject('redisUrl'),
       QUEUE_PREFIX: randomPrefix('main'),
-      S3_ENDPOINT: inject('s3Endpoint'),
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3rverAppEnv(inject('s3Endpoint')),
       UPLOAD_BUCKET: uploads,
       RESULTS_BUCKET: randomBucket('res'),
       API_KEYS: 'abcdefghijklmnop:t',

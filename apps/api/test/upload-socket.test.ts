@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '@vadfleet/testkit/global-setup';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
+import { s3rverAppEnv, s3rverClientConfig } from '@vadfleet/testkit/s3-server';
 import { spawnApp, type AppProcess } from '@vadfleet/testkit/spawn-app';
 import { uploadKey } from '@vadfleet/shared/queue';
 import { createS3Client, ObjectStore } from '@vadfleet/platform/object-store';
@@ -35,7 +36,7 @@ describe('uploads over a real socket', () => {
   let app: AppProcess;
   const uploads = randomBucket('up');
   const prefix = randomPrefix('sock');
-  const s3 = createS3Client({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
+  const s3 = createS3Client(s3rverClientConfig(inject('s3Endpoint')));
   const store = new ObjectStore(s3);
 
   beforeAll(async () => {
@@ -43,10 +44,7 @@ describe('uploads over a real socket', () => {
       PORT: '0',
       REDIS_URL: inject('redisUrl'),
       QUEUE_PREFIX: prefix,
-      S3_ENDPOINT: inject('s3Endpoint'),
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3rverAppEnv(inject('s3Endpoint')),
       UPLOAD_BUCKET: uploads,
       RESULTS_BUCKET: randomBucket('res'),
       API_KEYS: `${KEY}:sock`,

@@ -5,17 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@vadfleet/testkit/spawn-app';
+import { WAV_FORMAT, wavFile, wavPcm16 } from '@vadfleet/testkit/wav';
 
 export const EXAMPLE_WAV_PATH = join(repoRoot, '../shared/audio/vad_example.wav');
 const EXAMPLE_SAMPLE_RATE = 16_000;
-const WAV_HEADER_BYTES = 44;
-
-/** The example's samples (its header is the canonical 44 bytes). */
-function exampleSamples(): Int16Array {
-  const bytes = readFileSync(EXAMPLE_WAV_PATH);
-  const pcm = bytes.subarray(WAV_HEADER_BYTES);
-  return new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.length & ~1)));
-}
+/** The example's samples (its `data` chunk only: other chunks follow it). */
+const exampleSamples = (): Int16Array => wavPcm16(readFileSync(EXAMPLE_WAV_PATH));
 
 /** G.711 μ-law encoder (ITU-T G.711, with the usual bias of 0x84 and clip at 32635). */
 function linearToMulaw(sample: number): number {
@@ -44,21 +39,7 @@ export function stereoMulawCall(startsMs: [number, number], durationMs: number):
       data[i * 2 + channel] = linearToMulaw(Math.round((a + b) / 2));
     }
   });
-  const header = Buffer.alloc(46);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(38 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(18, 16); // non-PCM fmt chunks carry cbSize
-  header.writeUInt16LE(7, 20); // WAVE_FORMAT_MULAW
-  header.writeUInt16LE(2, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(8, 34);
-  header.writeUInt16LE(0, 36);
-  header.write('data', 38);
-  header.writeUInt32LE(data.length, 42);
-  return Buffer.concat([header, data]);
+  return wavFile({ formatTag: WAV_FORMAT.mulaw, channels: 2, sampleRate: rate, bitsPerSample: 8 }, data);
 }
 
 /** A 16 kHz PCM16 WAV with one channel per start: channel c holds the example from `startsMs[c]` for `durationMs`. */
@@ -71,18 +52,5 @@ export function pcm16Slice(startsMs: number[], durationMs: number): Buffer {
     const from = (startMs * EXAMPLE_SAMPLE_RATE) / 1000;
     for (let i = 0; i < frames; i++) data.writeInt16LE(samples[from + i] ?? 0, (i * channels + channel) * 2);
   });
-  const header = Buffer.alloc(WAV_HEADER_BYTES);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(channels, 22);
-  header.writeUInt32LE(EXAMPLE_SAMPLE_RATE, 24);
-  header.writeUInt32LE(EXAMPLE_SAMPLE_RATE * channels * 2, 28);
-  header.writeUInt16LE(channels * 2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
+  return wavFile({ formatTag: WAV_FORMAT.pcm, channels, sampleRate: EXAMPLE_SAMPLE_RATE, bitsPerSample: 16 }, data);
 }

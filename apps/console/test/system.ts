@@ -4,6 +4,7 @@
  */
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
 import { ServiceUnderTest } from '@vadfleet/testkit/service-under-test';
+import { s3rverClientConfig } from '@vadfleet/testkit/s3-server';
 
 export const API_KEY = 'console-test-key-0123456789';
 
@@ -11,7 +12,7 @@ export class System extends ServiceUnderTest {
   readonly store: ObjectStore;
 
   constructor(options: { redisUrl: string; s3Endpoint: string }) {
-    const store = new ObjectStore(createS3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+    const store = new ObjectStore(createS3Client(s3rverClientConfig(options.s3Endpoint)));
     super({ ...options, label: 'console', buckets: store, apiKeys: `${API_KEY}:tenant-console` });
     this.store = store;
   }

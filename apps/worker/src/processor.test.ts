@@ -13,6 +13,7 @@ import { FUNASR_POST_DEFAULTS } from '@vadfleet/vad-postprocess';
 import { VadError } from '@vadfleet/shared/errors';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
 import { createProcessor, type DetectJob, type ProcessorDeps } from './processor.js';
+import { s3rverClientConfig } from '@vadfleet/testkit/s3-server';
 
 // The processor against real Redis and S3, with a stand-in for vad-core that counts its runs: the
 // model itself is covered by vad-core's tests and by the end-to-end tests in ../test.
@@ -21,7 +22,7 @@ let store: ObjectStore;
 const bucket = randomBucket('proc');
 beforeAll(async () => {
   redis = new Redis(inject('redisUrl'));
-  store = new ObjectStore(createS3Client({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+  store = new ObjectStore(createS3Client(s3rverClientConfig(inject('s3Endpoint'))));
   await store.ensureBucket(bucket);
 });
 afterAll(() => redis?.disconnect());
@@ -126,7 +127,7 @@ test('failures carry their code: non-retryable ones as UnrecoverableError', asyn
 });
 
 test('storage outages are retryable: a plain Error, not UnrecoverableError', async () => {
-  const down = new ObjectStore(createS3Client({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+  const down = new ObjectStore(createS3Client(s3rverClientConfig('http://127.0.0.1:9')));
   const err = await setup({ store: down }).run({ input: { bucket, key: 'a.wav' } }).catch((e: Error) => e);
   expect(err).toBeInstanceOf(Error);
   expect(err).not.toBeInstanceOf(UnrecoverableError);

@@ -3,6 +3,7 @@
  * tag 7, or A-law, tag 6) with one stretch of real speech per channel, cut from the example file, at a
  * known place; silence elsewhere.
  */
+import { WAV_FORMAT, wavFile, wavPcm16 } from '@vadfleet/testkit/wav';
 import { exampleWav } from './system.js';
 
 export interface CallPlan {
@@ -15,7 +16,6 @@ export interface CallPlan {
 
 const SOURCE_RATE = 16_000;
 const RATE = 8000;
-const WAV_HEADER_BYTES = 44;
 
 /** Windowed-sinc low-pass for 16 k → 8 k: cut-off 3.6 kHz (below the new Nyquist), Blackman window. */
 const TAPS = (() => {
@@ -36,10 +36,7 @@ const TAPS = (() => {
 
 let source16k: Int16Array | undefined;
 function example16k(): Int16Array {
-  if (!source16k) {
-    const wav = exampleWav();
-    source16k = new Int16Array(wav.buffer.slice(wav.byteOffset + WAV_HEADER_BYTES, wav.byteOffset + wav.length - ((wav.length - WAV_HEADER_BYTES) % 2)));
-  }
+  source16k ??= wavPcm16(exampleWav());
   return source16k;
 }
 
@@ -104,20 +101,7 @@ export function makeCall(plan: CallPlan): Buffer {
     data[2 * f] = encode(channels[0][f]);
     data[2 * f + 1] = encode(channels[1][f]);
   }
-  const header = Buffer.alloc(WAV_HEADER_BYTES);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(plan.law === 'mulaw' ? 7 : 6, 20);
-  header.writeUInt16LE(2, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(8, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
+  return wavFile({ formatTag: plan.law === 'mulaw' ? WAV_FORMAT.mulaw : WAV_FORMAT.alaw, channels: 2, sampleRate: RATE, bitsPerSample: 8 }, data);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
 import { ServiceUnderTest } from '@vadfleet/testkit/service-under-test';
 import type { AppProcess } from '@vadfleet/testkit/spawn-app';
+import { s3rverClientConfig } from '@vadfleet/testkit/s3-server';
 
 export const TENANTS = { a: { key: 'batch-key-a-0123456789', tenant: 'tenant-a' }, b: { key: 'batch-key-b-0123456789', tenant: 'tenant-b' } } as const;
 export const WEBHOOK_SECRET = 'whsec_batch_test_0123456789';
@@ -22,7 +23,7 @@ export class BatchSystem extends ServiceUnderTest {
   private hookServer?: Server;
 
   constructor(options: { redisUrl: string; s3Endpoint: string }) {
-    const store = new ObjectStore(createS3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+    const store = new ObjectStore(createS3Client(s3rverClientConfig(options.s3Endpoint)));
     super({
       ...options,
       label: 'batch',

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
 import { MODEL_DIR, ServiceUnderTest } from '@vadfleet/testkit/service-under-test';
 import { repoRoot, type AppProcess } from '@vadfleet/testkit/spawn-app';
+import { WAV_FORMAT, wavData, wavFile } from '@vadfleet/testkit/wav';
+import { s3rverClientConfig } from '@vadfleet/testkit/s3-server';
 
 export { MODEL_DIR };
 /** FunASR's segments for the example file (spec golden result). */
@@ -13,37 +15,15 @@ export const GOLDEN_SEGMENTS = [[70, 2340], [2620, 6200], [6480, 23670], [23950,
 
 export const exampleWav = (): Buffer => readFileSync(new URL('../shared/audio/vad_example.wav', `file://${repoRoot}`));
 
-const WAV_HEADER_BYTES = 44;
 const BYTES_PER_MS = 32; // 16 kHz, 16-bit mono
 
 /** A 16 kHz mono PCM16 WAV around `pcm`. */
 export function wav(pcm: Buffer): Buffer {
-  const header = Buffer.alloc(WAV_HEADER_BYTES);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + pcm.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(16_000, 24);
-  header.writeUInt32LE(32_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([header, pcm]);
+  return wavFile({ formatTag: WAV_FORMAT.pcm, channels: 1, sampleRate: 16_000, bitsPerSample: 16 }, pcm);
 }
 
 /** The example's PCM16 bytes: its `data` chunk (spec §3.2: other chunks follow it). */
-function examplePcm(): Buffer {
-  const bytes = exampleWav();
-  for (let o = 12; o + 8 <= bytes.length; ) {
-    const size = bytes.readUInt32LE(o + 4);
-    if (bytes.toString('latin1', o, o + 4) === 'data') return bytes.subarray(o + 8, o + 8 + size);
-    o += 8 + size + (size & 1);
-  }
-  throw new Error('the example has no data chunk');
-}
+const examplePcm = (): Buffer => wavData(exampleWav());
 
 /** `durationMs` of the example's speech starting at `startMs` (wrapping around), as a WAV. */
 export function exampleSlice(startMs: number, durationMs: number): Buffer {
@@ -71,7 +51,7 @@ export class System extends ServiceUnderTest {
   readonly store: ObjectStore;
 
   constructor(options: SystemOptions) {
-    const store = new ObjectStore(createS3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true }));
+    const store = new ObjectStore(createS3Client(s3rverClientConfig(options.s3Endpoint)));
     super({ ...options, buckets: store, apiKeys: `${API_KEY}:${TENANT}` });
     this.store = store;
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '@vadfleet/testkit/global-setup';
 import { randomBucket } from '@vadfleet/testkit/names';
 import { createS3Client, ObjectStore } from '../src/object-store.js';
+import { s3rverClientConfig } from '@vadfleet/testkit/s3-server';
 
 /** Emits `bytes` in uneven chunks, like a network stream. */
 function chunked(bytes: Buffer, chunkSize = 64 * 1024 + 7): Readable {
@@ -16,7 +17,7 @@ function chunked(bytes: Buffer, chunkSize = 64 * 1024 + 7): Readable {
 }
 
 describe('ObjectStore against s3rver', () => {
-  const s3 = createS3Client({ endpoint: inject('s3Endpoint'), region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
+  const s3 = createS3Client(s3rverClientConfig(inject('s3Endpoint')));
   const store = new ObjectStore(s3);
   const bucket = randomBucket('objstore');
 

@@ -52,3 +52,13 @@ export async function startS3Server(options: { dir?: string; port?: number } = {
     },
   };
 }
+
+/** The apps' S3 settings for an s3rver at `endpoint` (its one account, path-style addressing). */
+export function s3rverAppEnv(endpoint: string): Record<string, string> {
+  return { S3_ENDPOINT: endpoint, S3_REGION: 'us-east-1', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_FORCE_PATH_STYLE: 'true' };
+}
+
+/** Client settings (for platform's createS3Client) for an s3rver at `endpoint`. */
+export function s3rverClientConfig(endpoint: string) {
+  return { endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true };
+}

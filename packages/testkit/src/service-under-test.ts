@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { randomBucket, randomPrefix } from './names.js';
+import { s3rverAppEnv } from './s3-server.js';
 import { repoRoot, spawnApp, type AppProcess } from './spawn-app.js';
 
 /** The model files: VAD_MODEL_DIR, else shared/ beside the repository. */
@@ -52,11 +53,7 @@ export class ServiceUnderTest {
     return {
       REDIS_URL: this.options.redisUrl,
       QUEUE_PREFIX: this.prefix,
-      S3_ENDPOINT: s3Endpoint,
-      S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3rverAppEnv(s3Endpoint),
       S3_ALLOWED_BUCKETS: this.inputBucket,
       UPLOAD_BUCKET: this.uploadBucket,
       RESULTS_BUCKET: this.resultsBucket,

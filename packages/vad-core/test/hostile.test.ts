@@ -16,7 +16,8 @@ import { encodeFlac16 } from '../src/audio/testing/flac-writer.js';
 import { chunk, fmtChunk, pcm16, riffFile, wav16 } from '../src/audio/testing/wav-writer.js';
 import { EXAMPLE_WAV, GOLDEN, MODEL_DIR, exampleBytes } from './fixtures.js';
 import { exampleSamples } from './support/example-samples.js';
-import { concatBytes, mpegFrameRun } from './support/hostile-bytes.js';
+import { concatBytes } from '../src/audio/testing/concat.js';
+import { mpegFrameRun } from './support/hostile-bytes.js';
 import { wavOf } from './support/sample-packing.js';
 
 const GUARD = 10_000;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeAll, expectSameSamples } from './testing/collect-audio.js';
+import { concatBytes } from './testing/concat.js';
 import { expectVadError } from './testing/expect-vad-error.js';
 import { encodeFlac16 } from './testing/flac-writer.js';
 
@@ -23,16 +24,6 @@ function id3Tag(bodyBytes: number): Uint8Array {
   const tag = new Uint8Array(10 + bodyBytes);
   tag.set([0x49, 0x44, 0x33, 4, 0, 0, (bodyBytes >> 21) & 0x7f, (bodyBytes >> 14) & 0x7f, (bodyBytes >> 7) & 0x7f, bodyBytes & 0x7f]);
   return tag;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 describe('FLAC (libFLAC WASM, fed in slices)', () => {
@@ -61,7 +52,7 @@ describe('FLAC (libFLAC WASM, fed in slices)', () => {
 
   it('an ID3 tag in front of FLAC is skipped', async () => {
     const x = tone(3000, 2);
-    const { channels } = await decodeAll(concat(id3Tag(5000), encodeFlac16([x], { sampleRate: 16000 })), 333);
+    const { channels } = await decodeAll(concatBytes(id3Tag(5000), encodeFlac16([x], { sampleRate: 16000 })), 333);
     expectSameSamples(channels[0], x);
   });
 
@@ -115,9 +106,9 @@ describe('MP3 (mpg123 WASM)', () => {
   });
 
   it('an ID3 tag in front of the MP3 is skipped, and padding after it', async () => {
-    const { info } = await decodeAll(concat(id3Tag(300), fixture('mono-16k.mp3')), 64);
+    const { info } = await decodeAll(concatBytes(id3Tag(300), fixture('mono-16k.mp3')), 64);
     expect(info.channels).toBe(1);
-    const padded = await decodeAll(concat(id3Tag(300), new Uint8Array(777), fixture('mono-16k.mp3')), 64);
+    const padded = await decodeAll(concatBytes(id3Tag(300), new Uint8Array(777), fixture('mono-16k.mp3')), 64);
     expect(padded.info).toMatchObject({ container: 'mp3', channels: 1, sampleRate: 16000 });
   });
 
@@ -131,7 +122,7 @@ describe('MP3 (mpg123 WASM)', () => {
   it('Xing header claiming millions of frames: AUDIO_TOO_LONG from the header', async () => {
     const first = silentFrame();
     first.set([0x58, 0x69, 0x6e, 0x67, 0, 0, 0, 1, 0x00, 0x98, 0x96, 0x80], 4 + 17); // 'Xing', frames flag, 10,000,000
-    const mp3 = concat(first, silentFrame(), silentFrame());
+    const mp3 = concatBytes(first, silentFrame(), silentFrame());
     await expectVadError(decodeAll(mp3, 65536, { maxDurationMs: 3_600_000 }), 'AUDIO_TOO_LONG');
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { StreamingResampler } from './resampler.js';
+import { concatSamples } from './testing/concat.js';
 
 /** Resamples a whole signal, fed in blocks of the given sizes (cycled). */
 function resampleAll(input: Float32Array, inRate: number, blockSizes: number[] = [4096]): Float32Array {
@@ -14,13 +15,7 @@ function resampleAll(input: Float32Array, inRate: number, blockSizes: number[] =
     pos += size;
   }
   parts.push(r.flush().slice());
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatSamples(parts);
 }
 
 function sine(rate: number, freq: number, seconds: number, amplitude: number): Float32Array {

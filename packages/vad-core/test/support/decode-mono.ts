@@ -1,5 +1,6 @@
 /** Decodes bytes with the library's audio input (to 16 kHz) and returns channel 0 whole. */
 import { openAudio } from '../../dist/audio/index.js';
+import { concatSamples } from '../../src/audio/testing/concat.js';
 
 export async function decodeChannel0(bytes: Uint8Array): Promise<Float32Array> {
   const audio = await openAudio(
@@ -10,13 +11,7 @@ export async function decodeChannel0(bytes: Uint8Array): Promise<Float32Array> {
   );
   const parts: Float32Array[] = [];
   for await (const block of audio.blocks) parts.push(block[0].slice());
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatSamples(parts);
 }
 
 /** The lag (in samples, within [from, to)) at which `y` best matches `x` over x[start, start + length). */

@@ -1,14 +1,5 @@
 /** Byte builders for hostile-input tests. */
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** MPEG-2.5 Layer III, 8 kbit/s, 8 kHz, mono, no CRC: 72 bytes for 576 samples (72 ms); zero side info decodes to silence. */
 const TINY_FRAME_HEADER = [0xff, 0xe3, 0x18, 0xc4];

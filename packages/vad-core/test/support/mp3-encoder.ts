@@ -4,7 +4,7 @@
  * `withLameTag` prepends the Info frame with those numbers that LAME itself writes, for gapless decoding.
  */
 import { Mp3Encoder } from '@breezystack/lamejs';
-import { concatBytes } from './hostile-bytes.js';
+import { concatBytes } from '../../src/audio/testing/concat.js';
 
 /** LAME's encoder delay in samples (ENCDELAY); decoders add 529 (mpg123's GAPLESS_DELAY). */
 export const LAME_ENCODER_DELAY = 576;

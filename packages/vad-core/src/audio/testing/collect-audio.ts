@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import type { AudioInfo, OpenAudioOptions } from '../../types.js';
 import { openAudio } from '../open-audio.js';
+import { concatSamples } from './concat.js';
 
 export async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.slice(i, i + size);
@@ -22,16 +23,7 @@ export async function decodeAll(
     parts.push(block.map((b) => b.slice()));
     blockLengths.push(block[0].length);
   }
-  const total = blockLengths.reduce((s, n) => s + n, 0);
-  const channels = Array.from({ length: stream.info.channels }, (_, c) => {
-    const out = new Float32Array(total);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p[c], o);
-      o += p[c].length;
-    }
-    return out;
-  });
+  const channels = Array.from({ length: stream.info.channels }, (_, c) => concatSamples(parts.map((p) => p[c])));
   return { info: stream.info, channels, blockLengths };
 }
 

@@ -1,4 +1,5 @@
 /** Test-only WAV builder: any chunk layout, any (even inconsistent) header fields. */
+import { concatBytes } from './concat.js';
 
 export interface RawChunk {
   id: string;
@@ -52,17 +53,12 @@ export function riffFile(chunks: RawChunk[], opts: { form?: 'RIFF' | 'RF64'; noP
     if (c.body.length & 1 && !opts.noPad) parts.push(new Uint8Array(1));
   }
   const bodyLength = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(12 + bodyLength);
+  const head = new Uint8Array(12);
   const form = opts.form ?? 'RIFF';
-  for (let i = 0; i < 4; i++) out[i] = form.charCodeAt(i);
-  new DataView(out.buffer).setUint32(4, form === 'RF64' ? 0xffffffff : 4 + bodyLength, true);
-  out.set([0x57, 0x41, 0x56, 0x45], 8); // WAVE
-  let o = 12;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  for (let i = 0; i < 4; i++) head[i] = form.charCodeAt(i);
+  new DataView(head.buffer).setUint32(4, form === 'RF64' ? 0xffffffff : 4 + bodyLength, true);
+  head.set([0x57, 0x41, 0x56, 0x45], 8); // WAVE
+  return concatBytes(head, ...parts);
 }
 
 /** ds64 chunk body for RF64 with the given data size. */
