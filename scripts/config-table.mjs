@@ -25,6 +25,7 @@ function formatDefault(field) {
   const value = parsed.data;
   if (value === undefined) return '—';
   if (Array.isArray(value)) return value.length ? `\`${value.join(',')}\`` : '(empty)';
+  if (typeof value === 'object') return Object.keys(value).length ? `\`${JSON.stringify(value)}\`` : '(empty)';
   return `\`${String(value)}\``;
 }
 

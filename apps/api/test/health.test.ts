@@ -1,5 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteBucketCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createS3Client } from '@vadfleet/platform/object-store';
 import { startHeartbeat } from '@vadfleet/platform/redis-heartbeat';
+import type {} from '@vadfleet/testkit/global-setup';
+import { randomBucket } from '@vadfleet/testkit/names';
+import { s3rverClientConfig } from '@vadfleet/testkit/s3-server';
 import { auth, startHarness, type Harness } from './harness.js';
 
 describe('health, readiness, metrics and error shape', () => {
@@ -26,6 +31,22 @@ describe('health, readiness, metrics and error shape', () => {
       expect(after.json()).toEqual({ status: 'ready', checks: { redis: 'ok', s3: 'ok', workers: 'ok' } });
     } finally {
       await beat.stop();
+    }
+  });
+
+  it('/readyz names a failing check without its internals (hosts, buckets)', async () => {
+    const bucket = randomBucket('gone');
+    const other = await startHarness({ UPLOAD_BUCKET: bucket });
+    const s3 = createS3Client(s3rverClientConfig(inject('s3Endpoint')));
+    try {
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+      const res = await other.app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().checks.s3).toBe('unavailable');
+      expect(res.body).not.toContain(bucket);
+    } finally {
+      s3.destroy();
+      await other.close();
     }
   });
 

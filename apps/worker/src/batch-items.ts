@@ -26,8 +26,8 @@ export class BatchItems {
 
   async beforeStart(data: DetectJobData): Promise<void> {
     if (!data.batch) return;
-    const batch = await this.options.store.get(data.batch.id);
-    if (!batch || batch.status === 'cancelled' || batch.status === 'failed') throw new VadError('JOB_CANCELLED', 'The batch was cancelled before this call started.');
+    const status = await this.options.store.status(data.batch.id);
+    if (!status || status === 'cancelled' || status === 'failed') throw new VadError('JOB_CANCELLED', 'The batch was cancelled before this call started.');
   }
 
   /** Idempotent: a second call for the same item (retry after a crash, the failed-event backstop) is not counted. */

@@ -253,6 +253,11 @@ export class BatchStore {
       .exec();
   }
 
+  /** Only the batch's status (null when it is gone): what every item checks before it starts, without the spec. */
+  async status(batchId: string): Promise<BatchStatus | null> {
+    return (await this.redis.hget(this.keys.batch(batchId), 'status')) as BatchStatus | null;
+  }
+
   async get(batchId: string): Promise<BatchState | null> {
     const raw = await this.redis.hgetall(this.keys.batch(batchId));
     if (!raw.tenant) return null;

@@ -19,4 +19,9 @@ describe('README configuration table', () => {
     const documented = readme.slice(start + START.length, end).trim();
     expect(documented, 'README.md configuration table is out of date: run `node scripts/config-table.mjs --write` (diff: - README, + schemas)').toBe(generated);
   });
+
+  it('renders every default as a value a reader can type (no stringified objects)', () => {
+    const generated = execFileSync(process.execPath, ['scripts/config-table.mjs'], { cwd: root, encoding: 'utf8' });
+    expect(generated).not.toMatch(/\[object |undefined|NaN/);
+  });
 });

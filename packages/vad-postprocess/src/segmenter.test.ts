@@ -37,7 +37,7 @@ describe('segmenter closed forms (spec §11)', () => {
     }
   });
 
-  it('splits on a pause of ceil(X/10) − 9 = 56 frames at 800 ms, not on 55', () => {
+  it('splits on a pause of ceil((X − 150)/10) − 9 = 56 frames at 800 ms, not on 55', () => {
     const split = run(timeline([100, SILENCE], [100, SPEECH], [56, SILENCE], [100, SPEECH], [300, SILENCE]));
     const joined = run(timeline([100, SILENCE], [100, SPEECH], [55, SILENCE], [100, SPEECH], [300, SILENCE]));
     expect(split).toHaveLength(2);

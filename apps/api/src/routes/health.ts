@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { healthSchema, readinessSchema } from '@vadfleet/shared/schemas';
@@ -12,14 +12,21 @@ export interface HealthDeps {
   uploadBucket: string;
 }
 
-/** Runs a check with a deadline; resolves to "ok" or the reason it failed. */
-async function check(run: () => Promise<string>, timeoutMs = 2000): Promise<string> {
+/**
+ * Runs a check with a deadline; resolves to "ok" or why it failed. A thrown error is logged and shown only
+ * as "unavailable": its text can name hosts, ports and buckets, and /readyz is unauthenticated.
+ */
+async function check(name: string, log: FastifyBaseLogger, run: () => Promise<string>, timeoutMs = 2000): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
   });
+  const failed = (err: Error) => {
+    log.warn({ check: name, err: err.message }, 'readiness check failed');
+    return 'unavailable';
+  };
   try {
-    return await Promise.race([run().catch((err: Error) => err.message || String(err)), deadline]);
+    return await Promise.race([run().catch(failed), deadline]);
   } finally {
     clearTimeout(timer);
   }
@@ -41,14 +48,14 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
         response: { 200: readinessSchema, 503: readinessSchema },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const [redis, s3, workers] = await Promise.all([
-        check(async () => ((await deps.redis.ping()) === 'PONG' ? 'ok' : 'unexpected PING reply')),
-        check(async () => {
+        check('redis', request.log, async () => ((await deps.redis.ping()) === 'PONG' ? 'ok' : 'unexpected PING reply')),
+        check('s3', request.log, async () => {
           await deps.objectStore.ping(deps.uploadBucket);
           return 'ok';
         }),
-        check(async () => {
+        check('workers', request.log, async () => {
           const live = await listLiveWorkers(deps.redis, deps.queuePrefix);
           return live.length > 0 ? 'ok' : 'no worker heartbeat in the last 30 s';
         }),

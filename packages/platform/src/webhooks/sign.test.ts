@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { signWebhook, verifyWebhook } from './sign.js';
 
@@ -54,5 +55,14 @@ describe('verifyWebhook', () => {
     const newSignature = header.split('v1=')[1];
     expect(verifyWebhook(secret, `t=${t}, v1=${oldSignature}, v1=${newSignature}`, body, { nowSec: t }).ok).toBe(true);
     expect(verifyWebhook(secret, `t=${t},v1=${oldSignature}`, body, { nowSec: t }).ok).toBe(false);
+  });
+
+  it("verifies the example request in docs/webhooks.md with the secret it names", () => {
+    const doc = readFileSync(new URL('../../../../docs/webhooks.md', import.meta.url), 'utf8');
+    const example = /```\nPOST [^]*?\n```/.exec(doc)![0];
+    const header = /^Vadfleet-Signature: (.+)$/m.exec(example)![1];
+    const docBody = /^(\{.*\})$/m.exec(example)![1];
+    const docT = Number(/t=(\d+)/.exec(header)![1]);
+    expect(verifyWebhook('whsec_example', header, docBody, { nowSec: docT })).toEqual({ ok: true, timestampSec: docT });
   });
 });

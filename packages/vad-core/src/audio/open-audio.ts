@@ -76,8 +76,9 @@ export async function openAudio(source: AsyncIterable<Uint8Array>, opts: OpenAud
         throw new VadError('UNSUPPORTED_FORMAT', `unrecognised audio format; ${SUPPORTED_FORMATS}`);
     }
     const { info } = decoded;
-    if (info.container !== 'ffmpeg') assertSampleRate(info.sampleRate, info.container.toUpperCase());
     try {
+      // The rate the chunks come at is what the resampler takes (ffmpeg's output is already 16 kHz).
+      assertSampleRate(decoded.chunkRate, info.container.toUpperCase());
       assertHeaderLimits(info, opts);
     } catch (err) {
       decoded.release();

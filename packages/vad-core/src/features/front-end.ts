@@ -55,7 +55,7 @@ export class FrontEnd {
     return { features: this.input.subarray(0, frames * LFR_DIM), frames, modelStart };
   }
 
-  /** dB per kept frame (spec §8). */
+  /** dB per kept frame (spec §8), in a new array of its own (the thread transfers it to the caller). */
   computeFrameDb(task: PieceTask): Float64Array {
     const out = new Float64Array(task.keepTo - task.keepFrom);
     for (let f = task.keepFrom; f < task.keepTo; f++) out[f - task.keepFrom] = frameDb(task.samples, (f - task.fbankStart) * FRAME_SHIFT);

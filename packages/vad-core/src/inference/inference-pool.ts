@@ -169,10 +169,6 @@ export class InferencePool {
     return new Float32Array(buffer, 0, length);
   }
 
-  get inFlightRuns(): number {
-    return this.inFlight;
-  }
-
   stats(): InferencePoolStats {
     return { threads: this.slots.length, maxBatch: this.options.maxBatch, inFlightRuns: this.inFlight, queued: this.queuedCount, provider: this.provider };
   }

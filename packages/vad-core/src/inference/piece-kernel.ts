@@ -62,7 +62,7 @@ export async function runPack(tasks: readonly PieceTask[], frontEnd: FrontEnd, s
       const modelInput = frontEnd.computeModelInput(task);
       if (packed) packed.set(modelInput.features, frames * FEATURE_DIM);
       else input = modelInput.features;
-      const frameDb = task.withEnergy ? ownedFrameDb(frontEnd.computeFrameDb(task)) : undefined;
+      const frameDb = task.withEnergy ? frontEnd.computeFrameDb(task) : undefined;
       const ms = performance.now() - started;
       placed.push({ index: i, offset: frames, frames: modelInput.frames, keepOffset: task.keepFrom - modelInput.modelStart, frameDb, featuresMs: ms });
       frames += modelInput.frames;
@@ -94,9 +94,4 @@ export async function runPack(tasks: readonly PieceTask[], frontEnd: FrontEnd, s
     outcomes[p.index] = { ok: true, result };
   }
   return { outcomes, frames, modelMs, featuresMs };
-}
-
-/** Results cross to the main thread by transferring their buffers, so a view on a shared buffer is copied. */
-function ownedFrameDb(db: Float64Array): Float64Array {
-  return db.byteOffset === 0 && db.byteLength === db.buffer.byteLength ? db : db.slice();
 }
