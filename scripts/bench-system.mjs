@@ -9,6 +9,8 @@
  * disk) with the same threads and job concurrency. Prints audio seconds per wall second, p50/p95 job latency, and the ratio.
  * The npm script runs this process with the worker's node flags (apps/worker/package.json), so vad-core
  * alone has the same GC settings as the worker.
+ * On Linux it also prints the CPU seconds each process used in the timed windows (from /proc).
+ * BENCH_WORKER_NODE_FLAGS overrides the worker's node flags (empty: none).
  * Not a test: nothing is asserted. Needs `npm run build` (the npm script does it).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Vad } from '@vadfleet/vad-core';
 import { WAV_FORMAT, wavFile, wavPcm16 } from '@vadfleet/testkit/wav';
-import { API_KEY, EXAMPLE, MODEL_DIR, pool, startBenchService } from './bench-common.mjs';
+import { API_KEY, EXAMPLE, MODEL_DIR, cpuSecondsBetween, cpuSecondsByProcess, pool, startBenchService } from './bench-common.mjs';
 
 const FILES = Number(process.env.BENCH_FILES ?? 100);
 const FILE_MS = 180_000;
@@ -52,6 +54,7 @@ async function benchSystem() {
   const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
   try {
     const started = Date.now();
+    const cpuBefore = cpuSecondsByProcess();
     // All files are submitted at once (a backlog), then followed as a bulk client would: one list call
     // every 2 s rather than a poll per job, so the client adds little load to the API being measured.
     // Latency and the end come from the jobs' own timestamps, so sparse polling does not stretch them.
@@ -71,9 +74,10 @@ async function benchSystem() {
         else if (job.status !== 'queued' && job.status !== 'active') throw new Error(`job ${job.id}: ${JSON.stringify(job)}`);
       }
     }
+    const cpu = cpuSecondsBetween(cpuBefore, cpuSecondsByProcess());
     const latenciesMs = [...finished.values()].map((job) => Date.parse(job.finishedAt) - Date.parse(job.createdAt));
     const lastFinished = Math.max(...[...finished.values()].map((job) => Date.parse(job.finishedAt)));
-    return { wallMs: lastFinished - started, latenciesMs };
+    return { wallMs: lastFinished - started, latenciesMs, cpu };
   } finally {
     await stop();
   }
@@ -101,11 +105,13 @@ async function benchCore() {
   });
   const vad = await Vad.create({ modelDir: MODEL_DIR, threads: THREADS });
   try {
+    const cpuBefore = cpuSecondsByProcess();
     const started = performance.now();
     await pool(FILES, CONCURRENCY, async (i) => {
       await vad.detect(paths[i]);
     });
-    return { wallMs: performance.now() - started };
+    const wallMs = performance.now() - started;
+    return { wallMs, cpu: cpuSecondsBetween(cpuBefore, cpuSecondsByProcess()).get('this process') };
   } finally {
     await vad.close();
     rmSync(dir, { recursive: true, force: true });
@@ -130,3 +136,12 @@ console.log(`
 
 vad-core before/after: ${fmt(audioSeconds / (coreBefore.wallMs / 1000))} / ${fmt(audioSeconds / (coreAfter.wallMs / 1000))} audio s / wall s
 system / vad-core throughput: ${(systemRate / coreRate).toFixed(3)} (loss ${fmt(100 * (1 - systemRate / coreRate))} %, target ≤ 15 %)`);
+// Where the CPU goes (Linux): both sides keep the cores busy, so the loss is CPU the rest takes from the model.
+if (system.cpu.size > 0) {
+  const sum = (m) => [...m.values()].reduce((a, b) => a + b, 0);
+  const rows = [...system.cpu].filter(([, s]) => s >= 0.05).sort((a, b) => b[1] - a[1]);
+  console.log(`
+CPU seconds in the timed windows (${availableParallelism()} cores):
+  vad-core alone: ${fmt(coreBefore.cpu)} / ${fmt(coreAfter.cpu)} in ${fmt(coreBefore.wallMs / 1000)} / ${fmt(coreAfter.wallMs / 1000)} s
+  service: ${fmt(sum(system.cpu))} in ${fmt(system.wallMs / 1000)} s — ${rows.map(([name, s]) => `${name === 'this process' ? 'bench client' : name} ${fmt(s)}`).join(', ')}`);
+}

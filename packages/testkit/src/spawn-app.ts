@@ -23,6 +23,8 @@ export interface SpawnAppOptions {
   readyTimeoutMs?: number;
   /** Copy the app's stdout to this process's stderr (debugging). */
   echo?: boolean;
+  /** Node flags instead of the app's own (`vadfleet.nodeFlags`), e.g. [] to measure without them. */
+  nodeFlags?: string[];
 }
 
 /** The node flags an app is always launched with (`vadfleet.nodeFlags` in its package.json). */
@@ -39,7 +41,7 @@ const READY = /listening at (https?:\/\/\S+)/;
  * readiness line. The environment is not inherited, so a developer's shell settings cannot leak in.
  */
 export async function spawnApp(name: 'api' | 'worker', env: Record<string, string>, options: SpawnAppOptions = {}): Promise<AppProcess> {
-  const child = spawn(process.execPath, [...appNodeFlags(name), `apps/${name}/dist/main.js`], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? appNodeFlags(name)), `apps/${name}/dist/main.js`], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
