@@ -24,3 +24,15 @@ test('a heartbeat lists the worker with a TTL until it is stopped', async () => 
   expect(await listLiveWorkers(redis, prefix)).toEqual(['worker-b']);
   await b.stop();
 });
+
+test('a worker whose heartbeat expired (crashed) is not listed, and its entry is pruned', async () => {
+  const prefix = randomPrefix();
+  const liveWorkers = `${prefix}:live-workers`;
+  await redis.zadd(liveWorkers, Date.now() - 1, 'crashed');
+  const beat = await startHeartbeat(redis, prefix, 'alive', {}, { ttlSeconds: 30 });
+  expect(await listLiveWorkers(redis, prefix)).toEqual(['alive']);
+  expect(await redis.zrange(liveWorkers, 0, -1)).toEqual(['alive']);
+  await beat.stop();
+  expect(await redis.exists(liveWorkers)).toBe(0);
+});
+

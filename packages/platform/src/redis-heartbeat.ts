@@ -7,9 +7,10 @@ export interface Heartbeat {
 }
 
 /**
- * Announces a live worker: `<prefix>:workers:<workerId>` = `info` as JSON with a TTL, renewed on an
- * interval shorter than the TTL. A crashed worker disappears when its key expires. A failed renewal
- * (Redis briefly down) is reported to `onError` and retried at the next tick.
+ * Announces a live worker: `<prefix>:workers:<workerId>` = `info` as JSON with a TTL, and the id in the
+ * live-workers sorted set scored by the same expiry, renewed on an interval shorter than the TTL. A
+ * crashed worker drops out when its expiry passes. A failed renewal (Redis briefly down) is reported to
+ * `onError` and retried at the next tick.
  */
 export async function startHeartbeat(
   redis: Redis,
@@ -18,30 +19,33 @@ export async function startHeartbeat(
   info: Record<string, unknown>,
   opts: { ttlSeconds?: number; intervalMs?: number; onError?: (err: unknown) => void } = {},
 ): Promise<Heartbeat> {
-  const key = queueKeys(prefix).worker(workerId);
+  const keys = queueKeys(prefix);
+  const key = keys.worker(workerId);
   const ttlSeconds = opts.ttlSeconds ?? WORKER_HEARTBEAT_TTL_SECONDS;
-  const beat = () => redis.set(key, JSON.stringify({ ...info, at: Date.now() }), 'EX', ttlSeconds);
+  const beat = () => {
+    const now = Date.now();
+    return redis
+      .multi()
+      .set(key, JSON.stringify({ ...info, at: now }), 'EX', ttlSeconds)
+      .zadd(keys.liveWorkers, now + ttlSeconds * 1000, workerId)
+      .exec();
+  };
   await beat();
   const timer = setInterval(() => void beat().catch((err) => opts.onError?.(err)), opts.intervalMs ?? WORKER_HEARTBEAT_INTERVAL_MS);
   timer.unref();
   return {
     async stop() {
       clearInterval(timer);
-      await redis.del(key);
+      await redis.multi().del(key).zrem(keys.liveWorkers, workerId).exec();
     },
   };
 }
 
-/** Ids of the workers whose heartbeat is current (SCAN, so it never blocks Redis). */
+/** Ids of the workers whose heartbeat is current; expired entries are pruned on the way (two commands, whatever the keyspace's size). */
 export async function listLiveWorkers(redis: Redis, prefix: string): Promise<string[]> {
-  const keys = queueKeys(prefix);
-  const start = keys.worker('');
-  const ids: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', keys.workerPattern, 'COUNT', 200);
-    for (const key of batch) ids.push(key.slice(start.length));
-    cursor = next;
-  } while (cursor !== '0');
-  return ids;
+  const { liveWorkers } = queueKeys(prefix);
+  const now = Date.now();
+  const [, live] = (await redis.multi().zremrangebyscore(liveWorkers, '-inf', now).zrangebyscore(liveWorkers, now, '+inf').exec())!;
+  if (live[0]) throw live[0];
+  return live[1] as string[];
 }

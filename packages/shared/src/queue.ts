@@ -107,7 +107,8 @@ export function queueKeys(prefix: string) {
     idempotency: (tenant: string, keyHash: string) => `${prefix}:idem:${tenant}:${keyHash}`,
     /** A live worker's heartbeat (30 s TTL, renewed every 10 s). */
     worker: (workerId: string) => `${prefix}:workers:${workerId}`,
-    workerPattern: `${prefix}:workers:*`,
+    /** Sorted set of worker ids by heartbeat expiry (ms): readiness reads it without scanning the keyspace. */
+    liveWorkers: `${prefix}:live-workers`,
     /** Hash of a batch: request, tenant, status and its exact counters (see docs/batches.md). */
     batch: (batchId: string) => `${prefix}:batch:${batchId}`,
     /** Hash index → JSON {key, size, etag} of every listed object of a batch. */
