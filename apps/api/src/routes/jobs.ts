@@ -78,12 +78,15 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     }
   };
 
-  const accepted = async (reply: FastifyReply, tenant: string, id: string) => {
-    // A replayed Idempotency-Key reports the job's current status (its first request may still be enqueueing).
-    const status = await jobs.view(tenant, id).then(
-      (v) => v.status,
-      () => 'queued' as const,
-    );
+  const accepted = async (reply: FastifyReply, tenant: string, { jobId: id, replayed }: { jobId: string; replayed: boolean }) => {
+    // A new job was just queued; a replayed Idempotency-Key reports the job's current status (its first
+    // request may still be enqueueing).
+    const status = replayed
+      ? await jobs.view(tenant, id).then(
+          (v) => v.status,
+          () => 'queued' as const,
+        )
+      : ('queued' as const);
     const self = `/v1/jobs/${id}`;
     return reply.code(202).header('location', self).send({ id, status, links: { self, result: `${self}/result` } });
   };
@@ -125,7 +128,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     assertBucketAllowed(output.bucket, 'output');
     const params = resolveVadParams(body.params);
     const fingerprint = sha256(JSON.stringify(['s3', body.input.s3.bucket, body.input.s3.key, canonicalParams(params), output.bucket, output.prefix]));
-    const { jobId } = await withIdempotency(request, fingerprint, async (id) => {
+    const created = await withIdempotency(request, fingerprint, async (id) => {
       const head = await objectStore.head(body.input.s3.bucket, body.input.s3.key);
       if (!head) throw new VadError('INPUT_NOT_FOUND', `s3://${body.input.s3.bucket}/${body.input.s3.key} does not exist.`);
       await enqueue(id, {
@@ -137,7 +140,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
         source: 's3',
       });
     });
-    return accepted(reply, request.tenant, jobId);
+    return accepted(reply, request.tenant, created);
   };
 
   /** Streams the `file` part straight to S3; `params`, if sent, must come first. */
@@ -147,7 +150,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
       throw new VadError('PAYLOAD_TOO_LARGE', `The upload is larger than the maximum of ${config.MAX_UPLOAD_BYTES} bytes.`);
     }
     let paramsInput: VadParamsInput = {};
-    let result: { jobId: string } | undefined;
+    let result: { jobId: string; replayed: boolean } | undefined;
     const parts = request.parts({
       // One byte over the limit reaches ObjectStore.putStream, which refuses it and cleans up.
       limits: { fileSize: config.MAX_UPLOAD_BYTES + 1, files: 1, fields: 4, fieldSize: 64 * 1024, parts: 5 },
@@ -166,7 +169,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
       result = await storeUpload(request, part, paramsInput);
     }
     if (!result) throw new VadError('BAD_REQUEST', 'The multipart form has no "file" field.');
-    return accepted(reply, request.tenant, result.jobId);
+    return accepted(reply, request.tenant, result);
   };
 
   const storeUpload = async (request: FastifyRequest, part: MultipartFile, paramsInput: VadParamsInput) => {
