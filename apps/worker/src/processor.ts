@@ -135,16 +135,18 @@ async function lookup(deps: ProcessorDeps, identity: string): Promise<CachedResu
 async function reuse(deps: ProcessorDeps, jobId: string, data: DetectJobData, identity: string, hit: CachedResult, output: ObjectRef): Promise<DetectJobResult | null> {
   const started = performance.now();
   let earlier: Record<string, unknown>;
-  let probs: Buffer;
   try {
-    earlier = (await deps.store.getJson(hit.result.bucket, hit.result.key)) as Record<string, unknown>;
-    probs = await deps.store.getBytes(hit.result.bucket, frameProbsKey(hit.result.key));
+    // The probabilities are copied inside the store (they can be megabytes); they land before the JSON,
+    // so a result that exists always has them beside it.
+    [earlier] = await Promise.all([
+      deps.store.getJson(hit.result.bucket, hit.result.key) as Promise<Record<string, unknown>>,
+      deps.store.copy({ bucket: hit.result.bucket, key: frameProbsKey(hit.result.key) }, { bucket: output.bucket, key: frameProbsKey(output.key) }),
+    ]);
   } catch (err) {
     if (toVadError(err).code !== 'INPUT_NOT_FOUND') throw err;
     await deps.cache.delete(identity);
     return null;
   }
-  await deps.store.putBytes(output.bucket, frameProbsKey(output.key), probs, 'application/octet-stream');
   await deps.store.putJson(output.bucket, output.key, { ...earlier, jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: true });
   return { result: output, cached: true, durationMs: hit.durationMs, channels: hit.channels, timings: { cacheMs: performance.now() - started } };
 }

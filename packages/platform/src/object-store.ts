@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -135,6 +136,15 @@ export class ObjectStore {
       throw toStorageError(err, `s3://${bucket}/${key}`);
     }
     return Buffer.concat(chunks);
+  }
+
+  /** Copies an object inside the store (no bytes pass through this process); a missing source is INPUT_NOT_FOUND. */
+  async copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }): Promise<void> {
+    try {
+      await this.s3.send(new CopyObjectCommand({ CopySource: `${from.bucket}/${encodeURIComponent(from.key).replace(/%2F/g, '/')}`, Bucket: to.bucket, Key: to.key }));
+    } catch (err) {
+      throw toStorageError(err, `s3://${from.bucket}/${from.key}`);
+    }
   }
 
   async putJson(bucket: string, key: string, value: unknown): Promise<ObjectInfo> {

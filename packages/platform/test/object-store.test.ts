@@ -58,6 +58,14 @@ describe('ObjectStore against s3rver', () => {
     expect(await store.head(bucket, 'over.bin')).toBeNull();
   });
 
+  it('copies an object byte for byte inside the store, and a missing source is INPUT_NOT_FOUND', async () => {
+    const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) & 0xff));
+    await store.putBytes(bucket, 'copy/from probs.bin', bytes, 'application/octet-stream');
+    await store.copy({ bucket, key: 'copy/from probs.bin' }, { bucket, key: 'copy/to.bin' });
+    expect(Buffer.compare(await store.getBytes(bucket, 'copy/to.bin'), bytes)).toBe(0);
+    await expect(store.copy({ bucket, key: 'copy/missing' }, { bucket, key: 'copy/x' })).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND' });
+  });
+
   it('stores and reads JSON', async () => {
     await store.putJson(bucket, 'a/b.json', { x: [1, 2], y: 'é' });
     expect(await store.getJson(bucket, 'a/b.json')).toEqual({ x: [1, 2], y: 'é' });
