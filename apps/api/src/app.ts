@@ -7,6 +7,7 @@ import type { ApiConfig } from '@vadfleet/shared/config';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import type { DetectQueue } from '@vadfleet/platform/queue';
+import { IdempotencyKeys } from '@vadfleet/platform/idempotency';
 import { JobStore } from './job-store.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerConsole } from './plugins/console.js';
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerConsole(app);
 
   const jobs = new JobStore(deps.redis, deps.queue, config.QUEUE_PREFIX);
+  const idempotency = new IdempotencyKeys(deps.redis, config.QUEUE_PREFIX);
   await app.register(
     async (v1) => {
       registerAuth(v1, config.API_KEYS);
@@ -74,8 +76,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           message: `Rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s.`,
         }),
       });
-      await v1.register(jobRoutes, { config, jobs, objectStore: deps.objectStore, metrics: deps.metrics });
-      await v1.register(batchRoutes, { config, redis: deps.redis, queue: deps.queue, objectStore: deps.objectStore, metrics: deps.metrics });
+      await v1.register(jobRoutes, { config, jobs, idempotency, objectStore: deps.objectStore, metrics: deps.metrics });
+      await v1.register(batchRoutes, { config, redis: deps.redis, queue: deps.queue, idempotency, objectStore: deps.objectStore, metrics: deps.metrics });
     },
     { prefix: '/v1' },
   );

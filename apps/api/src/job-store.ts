@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { VadError } from '@vadfleet/shared/errors';
@@ -6,7 +5,6 @@ import {
   DETECT_JOB_NAME,
   decodeJobError,
   detectJobResultSchema,
-  IDEMPOTENCY_TTL_SECONDS,
   jobProgressSchema,
   queueKeys,
   type DetectJobData,
@@ -19,8 +17,6 @@ import { requestCancellation } from '@vadfleet/platform/cancel-signal';
 const INDEX_RETENTION_MS = 8 * 24 * 3600 * 1000;
 
 type QueueJob = Job<DetectJobData, unknown, string>;
-
-export type IdempotencyClaim = { kind: 'new' } | { kind: 'existing'; jobId: string };
 
 export type CancelOutcome = { kind: 'cancelled'; view: JobView } | { kind: 'signalled'; view: JobView };
 
@@ -62,28 +58,6 @@ export class JobStore {
     private readonly prefix: string,
   ) {
     this.keys = queueKeys(prefix);
-  }
-
-  /**
-   * Reserves `idempotencyKey` for `jobId` (SET NX, 24 h). `fingerprint` identifies the request; the same
-   * key with a different request is a CONFLICT.
-   */
-  async claimIdempotencyKey(tenant: string, idempotencyKey: string, jobId: string, fingerprint: string): Promise<IdempotencyClaim> {
-    const key = this.keys.idempotency(tenant, createHash('sha256').update(idempotencyKey).digest('hex'));
-    const value = JSON.stringify([jobId, fingerprint]);
-    const set = await this.redis.set(key, value, 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX');
-    if (set === 'OK') return { kind: 'new' };
-    const stored = await this.redis.get(key);
-    if (stored === null) return this.claimIdempotencyKey(tenant, idempotencyKey, jobId, fingerprint); // expired just now
-    const [existingId, existingFingerprint] = JSON.parse(stored) as [string, string];
-    if (existingFingerprint !== fingerprint) {
-      throw new VadError('CONFLICT', 'This Idempotency-Key was already used with a different request in the last 24 hours.');
-    }
-    return { kind: 'existing', jobId: existingId };
-  }
-
-  async releaseIdempotencyKey(tenant: string, idempotencyKey: string): Promise<void> {
-    await this.redis.del(this.keys.idempotency(tenant, createHash('sha256').update(idempotencyKey).digest('hex')));
   }
 
   /** Indexes the job under its tenant, then enqueues it. */

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { VadError, type ErrorData } from '@vadfleet/shared/errors';
-import { FLEET_BUCKET_MS, IDEMPOTENCY_TTL_SECONDS, parseBatchItemId, queueKeys, type ObjectRef } from '@vadfleet/shared/queue';
+import { FLEET_BUCKET_MS, parseBatchItemId, queueKeys, type ObjectRef } from '@vadfleet/shared/queue';
 import type { BatchStatus } from '@vadfleet/shared/schemas';
 import type { ResolvedVadParams } from '@vadfleet/shared/vad-params';
 import type { BatchSource, ListedObject } from './batch-listing.js';
@@ -213,29 +212,6 @@ export class BatchStore {
       finishItem: (keys, args) => r.vadfleetBatchFinishItem(...keys, ...args) as Promise<[number, string]>,
       stopBatch: (keys, args) => r.vadfleetBatchStop(...keys, ...args) as Promise<number>,
     };
-  }
-
-  /**
-   * Reserves `idempotencyKey` for `batchId` for 24 h. The same key with another request is a CONFLICT.
-   * Resolves to the batch that answers this request.
-   */
-  async claimIdempotencyKey(tenant: string, idempotencyKey: string, batchId: string, fingerprint: string): Promise<{ batchId: string; replayed: boolean }> {
-    const key = this.idempotencyKey(tenant, idempotencyKey);
-    const set = await this.redis.set(key, JSON.stringify([batchId, fingerprint]), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX');
-    if (set === 'OK') return { batchId, replayed: false };
-    const stored = await this.redis.get(key);
-    if (stored === null) return this.claimIdempotencyKey(tenant, idempotencyKey, batchId, fingerprint);
-    const [existing, existingFingerprint] = JSON.parse(stored) as [string, string];
-    if (existingFingerprint !== fingerprint) throw new VadError('CONFLICT', 'This Idempotency-Key was already used with a different request in the last 24 hours.');
-    return { batchId: existing, replayed: true };
-  }
-
-  async releaseIdempotencyKey(tenant: string, idempotencyKey: string): Promise<void> {
-    await this.redis.del(this.idempotencyKey(tenant, idempotencyKey));
-  }
-
-  private idempotencyKey(tenant: string, idempotencyKey: string): string {
-    return this.keys.idempotency(tenant, createHash('sha256').update(`batch\n${idempotencyKey}`).digest('hex'));
   }
 
   /** Records a new batch in state `expanding`; the expand job then lists its input. */

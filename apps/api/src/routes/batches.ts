@@ -24,14 +24,17 @@ import { BatchStore, type BatchState } from '@vadfleet/platform/batch-store';
 import { listBatchPage, type BatchSource } from '@vadfleet/platform/batch-listing';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
 import type { DetectQueue } from '@vadfleet/platform/queue';
+import type { IdempotencyKeys } from '@vadfleet/platform/idempotency';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import { assertWebhookAllowed } from '@vadfleet/platform/webhooks/url-guard';
 import { batchResultsCsv, batchResultsNdjson } from '../batch-results.js';
+import { bucketGuard } from '../bucket-guard.js';
 
 export interface BatchRouteDeps {
   config: ApiConfig;
   redis: Redis;
   queue: DetectQueue;
+  idempotency: IdempotencyKeys;
   objectStore: ObjectStore;
   metrics: ApiMetrics;
 }
@@ -50,10 +53,7 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
   const store = new BatchStore(deps.redis, config.QUEUE_PREFIX);
   const expandQueue = new Queue(BATCH_EXPAND_QUEUE_NAME, { connection: deps.redis, prefix: config.QUEUE_PREFIX });
   const webhookQueue = new Queue(WEBHOOK_QUEUE_NAME, { connection: deps.redis, prefix: config.QUEUE_PREFIX });
-  const allowedBuckets = new Set([...config.S3_ALLOWED_BUCKETS, config.UPLOAD_BUCKET, config.RESULTS_BUCKET]);
-  const assertBucketAllowed = (bucket: string, role: string) => {
-    if (!allowedBuckets.has(bucket)) throw new VadError('BUCKET_NOT_ALLOWED', `The ${role} bucket "${bucket}" is not in S3_ALLOWED_BUCKETS.`);
-  };
+  const assertBucketAllowed = bucketGuard(config);
 
   const sampler = startMetricsSampler(store, deps.metrics, (err) => app.log.warn({ err }, 'batch metrics sample failed'));
   app.addHook('onClose', async () => {
@@ -93,21 +93,17 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
       const roles = body.roles ?? { 0: 'agent', 1: 'customer' };
       const fingerprint = sha256(JSON.stringify([source, canonicalParams(params), roles, output, body.webhook?.url ?? null]));
       const key = request.headers['idempotency-key'];
-      let batchId = newJobId();
-      if (typeof key === 'string') {
-        const claim = await store.claimIdempotencyKey(request.tenant, key, batchId, fingerprint);
-        batchId = claim.batchId;
-        if (claim.replayed) return reply.code(202).header('location', `/v1/batches/${batchId}`).send(accepted(batchId, (await store.get(batchId))?.status ?? 'expanding'));
-      }
-      try {
-        await store.create(batchId, request.tenant, { source, params, roles, output: { bucket: output.bucket, prefix: output.prefix ?? `batches/${batchId}` }, webhookUrl: body.webhook?.url });
-        // One expand job per batch (its id is the batch's): it lists page by page and resumes after a crash.
-        await expandQueue.add(BATCH_EXPAND_JOB_NAME, { batchId }, { jobId: batchId, attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } });
-      } catch (err) {
-        if (typeof key === 'string') await store.releaseIdempotencyKey(request.tenant, key).catch(() => undefined);
-        throw err;
-      }
-      return reply.code(202).header('location', `/v1/batches/${batchId}`).send(accepted(batchId, 'expanding'));
+      const { id: batchId, replayed } = await deps.idempotency.run(
+        { tenant: request.tenant, kind: 'batch', key: typeof key === 'string' ? key : undefined, fingerprint },
+        newJobId(),
+        async (id) => {
+          await store.create(id, request.tenant, { source, params, roles, output: { bucket: output.bucket, prefix: output.prefix ?? `batches/${id}` }, webhookUrl: body.webhook?.url });
+          // One expand job per batch (its id is the batch's): it lists page by page and resumes after a crash.
+          await expandQueue.add(BATCH_EXPAND_JOB_NAME, { batchId: id }, { jobId: id, attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } });
+        },
+      );
+      const status = replayed ? ((await store.status(batchId)) ?? 'expanding') : 'expanding';
+      return reply.code(202).header('location', `/v1/batches/${batchId}`).send(accepted(batchId, status));
     },
   );
 

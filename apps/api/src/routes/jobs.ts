@@ -23,12 +23,15 @@ import {
 import { canonicalParams, resolveVadParams, vadParamsSchema, type VadParamsInput } from '@vadfleet/shared/vad-params';
 import { decodeFrameProbs, rescoreFrameProbs } from '@vadfleet/vad-postprocess';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
+import type { IdempotencyKeys } from '@vadfleet/platform/idempotency';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
+import { bucketGuard } from '../bucket-guard.js';
 import type { JobStore } from '../job-store.js';
 
 export interface JobRouteDeps {
   config: ApiConfig;
   jobs: JobStore;
+  idempotency: IdempotencyKeys;
   objectStore: ObjectStore;
   metrics: ApiMetrics;
 }
@@ -68,17 +71,11 @@ function parseParamsField(text: string): VadParamsInput {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promise<void> {
-  const { config, jobs, objectStore, metrics } = deps;
+  const { config, jobs, idempotency, objectStore, metrics } = deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const allowedBuckets = new Set([...config.S3_ALLOWED_BUCKETS, config.UPLOAD_BUCKET, config.RESULTS_BUCKET]);
+  const assertBucketAllowed = bucketGuard(config);
 
-  const assertBucketAllowed = (bucket: string, role: 'input' | 'output') => {
-    if (!allowedBuckets.has(bucket)) {
-      throw new VadError('BUCKET_NOT_ALLOWED', `The ${role} bucket "${bucket}" is not in S3_ALLOWED_BUCKETS.`);
-    }
-  };
-
-  const accepted = async (reply: FastifyReply, tenant: string, { jobId: id, replayed }: { jobId: string; replayed: boolean }) => {
+  const accepted = async (reply: FastifyReply, tenant: string, { id, replayed }: { id: string; replayed: boolean }) => {
     // A new job was just queued; a replayed Idempotency-Key reports the job's current status (its first
     // request may still be enqueueing).
     const status = replayed
@@ -91,24 +88,10 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     return reply.code(202).header('location', self).send({ id, status, links: { self, result: `${self}/result` } });
   };
 
-  /**
-   * Claims the Idempotency-Key (if any), runs `create`, and releases the key if creation fails so the
-   * client can retry with it. Resolves to the id of the job that answers this request.
-   */
-  const withIdempotency = async (request: FastifyRequest, fingerprint: string, create: (jobId: string) => Promise<void>) => {
+  /** Runs `create` for a new job id unless the request's Idempotency-Key already names a job. */
+  const withIdempotency = (request: FastifyRequest, fingerprint: string, create: (jobId: string) => Promise<void>) => {
     const key = request.headers['idempotency-key'];
-    const jobId = newJobId();
-    if (typeof key === 'string') {
-      const claim = await jobs.claimIdempotencyKey(request.tenant, key, jobId, fingerprint);
-      if (claim.kind === 'existing') return { jobId: claim.jobId, replayed: true };
-    }
-    try {
-      await create(jobId);
-    } catch (err) {
-      if (typeof key === 'string') await jobs.releaseIdempotencyKey(request.tenant, key).catch(() => undefined);
-      throw err;
-    }
-    return { jobId, replayed: false };
+    return idempotency.run({ tenant: request.tenant, kind: 'job', key: typeof key === 'string' ? key : undefined, fingerprint }, newJobId(), create);
   };
 
   const enqueue = async (jobId: string, data: DetectJobData) => {
@@ -150,7 +133,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
       throw new VadError('PAYLOAD_TOO_LARGE', `The upload is larger than the maximum of ${config.MAX_UPLOAD_BYTES} bytes.`);
     }
     let paramsInput: VadParamsInput = {};
-    let result: { jobId: string; replayed: boolean } | undefined;
+    let result: { id: string; replayed: boolean } | undefined;
     const parts = request.parts({
       // One byte over the limit reaches ObjectStore.putStream, which refuses it and cleans up.
       limits: { fileSize: config.MAX_UPLOAD_BYTES + 1, files: 1, fields: 4, fieldSize: 64 * 1024, parts: 5 },
