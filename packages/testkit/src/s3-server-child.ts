@@ -1,7 +1,8 @@
 /**
- * Runs s3rver in its own process (started by `startS3Server`). It must run under
- * `node --openssl-legacy-provider`: s3rver's paginated ListObjectsV2 encrypts continuation tokens with
- * a cipher OpenSSL 3 disables by default. Prints one JSON line `{"port": n}` once listening.
+ * Runs s3rver in its own process (started by `startS3Server` with the root package.json's
+ * `vadfleet.s3rverNodeFlags`, which include `--openssl-legacy-provider`: s3rver's paginated
+ * ListObjectsV2 encrypts continuation tokens with a cipher OpenSSL 3 disables by default).
+ * Prints one JSON line `{"port": n}` once listening.
  */
 import { createRequire } from 'node:module';
 
