@@ -27,6 +27,28 @@ interface JobMeta {
   cancelledAt?: number;
 }
 
+interface Loaded {
+  meta: JobMeta | null;
+  job: QueueJob | undefined;
+  state: string;
+}
+
+interface Found {
+  view: JobView;
+  job: QueueJob | undefined;
+  state: string;
+}
+
+function parseMeta(raw: Record<string, string>): JobMeta | null {
+  if (!raw.tenant) return null;
+  return {
+    tenant: raw.tenant,
+    acceptedAt: Number(raw.acceptedAt),
+    status: raw.status === 'cancelled' ? 'cancelled' : undefined,
+    cancelledAt: raw.cancelledAt ? Number(raw.cancelledAt) : undefined,
+  };
+}
+
 function iso(ms: number | undefined): string | undefined {
   return ms ? new Date(ms).toISOString() : undefined;
 }
@@ -75,27 +97,54 @@ export class JobStore {
     await this.queue.add(DETECT_JOB_NAME, data, { jobId });
   }
 
-  private async meta(jobId: string): Promise<JobMeta | null> {
-    const raw = await this.redis.hgetall(this.keys.jobMeta(jobId));
-    if (!raw.tenant) return null;
-    return {
-      tenant: raw.tenant,
-      acceptedAt: Number(raw.acceptedAt),
-      status: raw.status === 'cancelled' ? 'cancelled' : undefined,
-      cancelledAt: raw.cancelledAt ? Number(raw.cancelledAt) : undefined,
-    };
-  }
-
   /** The job as its tenant sees it; another tenant's job, or one long gone, is NOT_FOUND. */
   async view(tenant: string, jobId: string): Promise<JobView> {
     const found = await this.find(tenant, jobId);
     return found.view;
   }
 
-  private async find(tenant: string, jobId: string): Promise<{ view: JobView; job: QueueJob | undefined; state: string }> {
-    const meta = await this.meta(jobId);
+  private async find(tenant: string, jobId: string): Promise<Found> {
+    const [loaded] = await this.load([jobId]);
+    return this.resolve(tenant, jobId, loaded!);
+  }
+
+  /**
+   * Meta, BullMQ job and state of each id: one pipeline for the metas and the job hashes read at once,
+   * so a page of 100 jobs costs a few round trips, not hundreds.
+   */
+  private async load(ids: string[]): Promise<Loaded[]> {
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.jobMeta(id));
+    const [metas, jobs] = await Promise.all([pipeline.exec(), Promise.all(ids.map((id) => this.queue.getJob(id) as Promise<QueueJob | undefined>))]);
+    return Promise.all(
+      ids.map(async (_id, i) => {
+        const [err, raw] = metas![i]!;
+        if (err) throw err;
+        const job = jobs[i];
+        return { meta: parseMeta(raw as Record<string, string>), ...(job ? await this.stateOf(job) : { job, state: 'unknown' }) };
+      }),
+    );
+  }
+
+  /**
+   * A job's state, read from its own hash where that tells: BullMQ sets `processedOn` when a job becomes
+   * active and `finishedOn` only when it moves to completed or failed (and deletes both when it moves a
+   * job back), so only a started, unfinished job (active, or waiting for a retry) asks BullMQ.
+   */
+  private async stateOf(job: QueueJob): Promise<{ job: QueueJob; state: string }> {
+    if (job.finishedOn) return { job, state: job.returnvalue == null && job.failedReason ? 'failed' : 'completed' };
+    if (!job.processedOn) return { job, state: 'waiting' };
+    const state = await job.getState();
+    // The job may have finished between the read and getState(): re-read it so the view carries its result.
+    if (state === 'completed' || state === 'failed') {
+      const finished = (await this.queue.getJob(job.id!)) as QueueJob | undefined;
+      if (finished) return { job: finished, state };
+    }
+    return { job, state };
+  }
+
+  private resolve(tenant: string, jobId: string, { meta, job, state }: Loaded): Found {
     if (!meta || meta.tenant !== tenant) throw new VadError('NOT_FOUND', `No job ${jobId} for this API key.`);
-    const job = (await this.queue.getJob(jobId)) as QueueJob | undefined;
     if (meta.status === 'cancelled' && !job) {
       const view: JobView = {
         id: jobId,
@@ -109,12 +158,6 @@ export class JobStore {
       return { view, job, state: 'cancelled' };
     }
     if (!job) throw new VadError('NOT_FOUND', `Job ${jobId} has expired.`);
-    const state = await job.getState();
-    // The job may have finished between the read and getState(): re-read it so the view carries its result.
-    if (state === 'completed' || state === 'failed') {
-      const finished = (await this.queue.getJob(jobId)) as QueueJob | undefined;
-      if (finished) return { view: this.toView(finished, state), job: finished, state };
-    }
     return { view: this.toView(job, state), job, state };
   }
 
@@ -171,15 +214,18 @@ export class JobStore {
       if (!skip(score, id)) entries.push([id, score]);
     }
     const page = entries.slice(0, limit);
+    const loaded = await this.load(page.map(([id]) => id));
     const items: JobView[] = [];
-    for (const [id] of page) {
+    const gone: string[] = [];
+    page.forEach(([id], i) => {
       try {
-        items.push(await this.view(tenant, id));
+        items.push(this.resolve(tenant, id, loaded[i]!).view);
       } catch (err) {
         if (!(err instanceof VadError && err.code === 'NOT_FOUND')) throw err;
-        await this.redis.zrem(index, id); // expired from BullMQ: drop from the index
+        gone.push(id); // expired from BullMQ: drop from the index
       }
-    }
+    });
+    if (gone.length > 0) await this.redis.zrem(index, ...gone);
     const last = page.at(-1);
     return { items, nextCursor: entries.length > limit && last ? encodeCursor(last[1], last[0]) : null };
   }

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeJobError, resultKey, type DetectJobData, type DetectJobResult } from '@vadfleet/shared/queue';
 import { auth, KEY_B, multipartBody, startHarness, type Harness } from './harness.js';
 
 describe('GET /v1/jobs', () => {
@@ -46,6 +49,66 @@ describe('GET /v1/jobs', () => {
     const limit = await h.app.inject({ method: 'GET', url: '/v1/jobs?limit=1000', headers: auth() });
     expect(limit.statusCode).toBe(400);
     expect(limit.json().error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('querystring.limit') });
+  });
+});
+
+describe('GET /v1/jobs with jobs in every state', () => {
+  type Behaviour = 'complete' | 'fail' | 'retry' | 'hold';
+  let h: Harness;
+  let worker: Worker<DetectJobData, DetectJobResult>;
+  const behaviours = new Map<string, Behaviour>();
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  beforeAll(async () => {
+    h = await startHarness();
+    // One job at a time, each doing what the test assigned to its id.
+    worker = new Worker<DetectJobData, DetectJobResult>(
+      h.queue.name,
+      async (job) => {
+        while (!behaviours.has(job.id!)) await sleep(10);
+        const behaviour = behaviours.get(job.id!);
+        if (behaviour === 'fail') throw new UnrecoverableError(encodeJobError({ code: 'INVALID_AUDIO', message: 'bad' }));
+        if (behaviour === 'retry') throw new Error(encodeJobError({ code: 'STORAGE_UNAVAILABLE', message: 'S3 blinked' }));
+        if (behaviour === 'hold') await held;
+        const result = { bucket: job.data.output.bucket, key: resultKey(job.data.output.prefix, job.data.tenant, job.id!) };
+        return { result, cached: false, durationMs: 1000, channels: 1, timings: { decodeMs: 1 } };
+      },
+      { connection: h.redis.duplicate(), prefix: h.config.QUEUE_PREFIX, concurrency: 1 },
+    );
+  });
+  afterAll(async () => {
+    release();
+    await worker.close();
+    await h.close();
+  });
+
+  const submit = async (behaviour: Behaviour | null) => {
+    const upload = multipartBody(randomBytes(10));
+    const id: string = (await h.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth(), ...upload.headers }, payload: upload.payload })).json().id;
+    if (behaviour) behaviours.set(id, behaviour);
+    return id;
+  };
+  const view = async (id: string) => (await h.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth() })).json();
+
+  it('lists each job with the status BullMQ gives it, as GET /v1/jobs/:id does', async () => {
+    const completed = await submit('complete');
+    await expect.poll(async () => (await view(completed)).status, { timeout: 10_000 }).toBe('completed');
+    const failed = await submit('fail');
+    await expect.poll(async () => (await view(failed)).status, { timeout: 10_000 }).toBe('failed');
+    // Started and failed once: waiting out its backoff, then stuck behind the held job.
+    const retrying = await submit('retry');
+    await expect.poll(async () => (await h.queue.getJob(retrying))?.attemptsMade, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    const active = await submit('hold');
+    await expect.poll(async () => (await view(active)).status, { timeout: 10_000 }).toBe('active');
+    const waiting = await submit('complete');
+    const cancelled = await submit(null);
+    expect((await h.app.inject({ method: 'DELETE', url: `/v1/jobs/${cancelled}`, headers: auth() })).statusCode).toBe(200);
+
+    const listed = (await h.app.inject({ method: 'GET', url: '/v1/jobs?limit=10', headers: auth() })).json().items as { id: string; status: string }[];
+    const status = Object.fromEntries(listed.map((job) => [job.id, job.status]));
+    expect(status).toEqual({ [completed]: 'completed', [failed]: 'failed', [retrying]: 'queued', [active]: 'active', [waiting]: 'queued', [cancelled]: 'cancelled' });
+    expect(await h.queue.getJob(retrying).then((job) => job?.getState())).toMatch(/delayed|waiting/);
+    for (const job of listed) expect(job).toEqual(await view(job.id));
   });
 });
 
