@@ -95,6 +95,42 @@ describe('POST/GET/DELETE /v1/jobs on real Redis and s3rver', () => {
     expect(output.json().error.code).toBe('BUCKET_NOT_ALLOWED');
   });
 
+  it("the upload bucket is an input only under the caller's own prefix; the results bucket an output only", async () => {
+    const upload = multipartBody(randomBytes(1000));
+    const uploaded = await h.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth(), ...upload.headers }, payload: upload.payload });
+    const key = uploadKey('tenant-a', uploaded.json().id);
+    const uploads = h.config.UPLOAD_BUCKET;
+    // Its own upload again, by key (say, with other parameters): allowed.
+    expect((await submitS3({ input: { s3: { bucket: uploads, key } }, params: { preset: 'noisy' } })).statusCode).toBe(202);
+    // Another tenant's upload, directly or through '..': refused before S3 is asked.
+    const refused = [
+      { input: { s3: { bucket: uploads, key } } },
+      { input: { s3: { bucket: uploads, key: `tenant-b/../${key}` } } },
+    ];
+    const asB = await submitS3(refused[0], auth(KEY_B));
+    expect(asB.statusCode).toBe(403);
+    expect(asB.json().error).toMatchObject({ code: 'BUCKET_NOT_ALLOWED', message: expect.stringContaining('"tenant-b/"') });
+    expect((await submitS3(refused[1], auth(KEY_B))).json().error.code).toBe('BUCKET_NOT_ALLOWED');
+    expect((await submitS3({ input: { s3: { bucket: uploads, key: `tenant-a/./${key.slice('tenant-a/'.length)}` } } })).statusCode).toBe(403);
+    // The results bucket holds every tenant's results: not an input; the upload bucket: not an output.
+    const fromResults = await submitS3({ input: { s3: { bucket: h.config.RESULTS_BUCKET, key: `results/tenant-b/x.json` } } });
+    expect(fromResults.json().error.code).toBe('BUCKET_NOT_ALLOWED');
+    const intoUploads = await submitS3({ input: { s3: { bucket: h.inputBucket, key: 'talk.wav' } }, output: { s3: { bucket: uploads, prefix: 'tenant-b' } } });
+    expect(intoUploads.json().error.code).toBe('BUCKET_NOT_ALLOWED');
+  });
+
+  it("a batch over the upload bucket lists only the caller's own uploads", async () => {
+    const batch = (source: { prefix: string } | { keys: string[] }) =>
+      h.app.inject({ method: 'POST', url: '/v1/batches', headers: auth(KEY_B), payload: { input: { s3: { bucket: h.config.UPLOAD_BUCKET, ...source } }, dryRun: true } });
+    for (const source of [{ prefix: '' }, { prefix: 'tenant-a/' }, { prefix: 'tenant-b' }, { keys: ['tenant-b/1/audio', 'tenant-a/2/audio'] }]) {
+      const res = await batch(source);
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.code).toBe('BUCKET_NOT_ALLOWED');
+    }
+    expect((await batch({ prefix: 'tenant-b/' })).statusCode).toBe(200);
+    expect((await batch({ keys: ['tenant-b/1/audio'] })).statusCode).toBe(200);
+  });
+
   it('404 INPUT_NOT_FOUND for a missing S3 object', async () => {
     const res = await submitS3({ input: { s3: { bucket: h.inputBucket, key: 'missing.wav' } } });
     expect(res.statusCode).toBe(404);

@@ -53,7 +53,7 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
   const store = new BatchStore(deps.redis, config.QUEUE_PREFIX);
   const expandQueue = new Queue(BATCH_EXPAND_QUEUE_NAME, { connection: deps.redis, prefix: config.QUEUE_PREFIX });
   const webhookQueue = new Queue(WEBHOOK_QUEUE_NAME, { connection: deps.redis, prefix: config.QUEUE_PREFIX });
-  const assertBucketAllowed = bucketGuard(config);
+  const buckets = bucketGuard(config);
 
   const sampler = startMetricsSampler(store, deps.metrics, (err) => app.log.warn({ err }, 'batch metrics sample failed'));
   app.addHook('onClose', async () => {
@@ -78,11 +78,11 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
     async (request, reply) => {
       const body = request.body;
       const source: BatchSource = body.input.s3;
-      assertBucketAllowed(source.bucket, 'input');
+      for (const keyOrPrefix of source.keys ?? [source.prefix ?? '']) buckets.input(request.tenant, source.bucket, keyOrPrefix);
       if (body.dryRun) return reply.code(200).send(await dryRun(store, objectStore, source));
 
       const output = { bucket: body.output?.s3.bucket ?? config.RESULTS_BUCKET, prefix: body.output?.s3.prefix };
-      assertBucketAllowed(output.bucket, 'output');
+      buckets.output(output.bucket);
       if (body.webhook) {
         if (!config.WEBHOOK_SECRETS[request.tenant] && !config.WEBHOOK_SECRET) {
           throw new VadError('WEBHOOK_NOT_ALLOWED', 'This service has no webhook secret configured (WEBHOOK_SECRET), so it cannot sign webhooks.');

@@ -73,7 +73,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promise<void> {
   const { config, jobs, idempotency, objectStore, metrics } = deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const assertBucketAllowed = bucketGuard(config);
+  const buckets = bucketGuard(config);
 
   const accepted = async (reply: FastifyReply, tenant: string, { id, replayed }: { id: string; replayed: boolean }) => {
     // A new job was just queued; a replayed Idempotency-Key reports the job's current status (its first
@@ -106,9 +106,9 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     const parsed = createJobJsonBodySchema.safeParse(request.body);
     if (!parsed.success) throw bodyError(parsed.error, 'body');
     const body = parsed.data;
-    assertBucketAllowed(body.input.s3.bucket, 'input');
+    buckets.input(request.tenant, body.input.s3.bucket, body.input.s3.key);
     const output = { bucket: body.output?.s3.bucket ?? config.RESULTS_BUCKET, prefix: body.output?.s3.prefix ?? DEFAULT_RESULTS_PREFIX };
-    assertBucketAllowed(output.bucket, 'output');
+    buckets.output(output.bucket);
     const params = resolveVadParams(body.params);
     const fingerprint = sha256(JSON.stringify(['s3', body.input.s3.bucket, body.input.s3.key, canonicalParams(params), output.bucket, output.prefix]));
     const created = await withIdempotency(request, fingerprint, async (id) => {

@@ -18,7 +18,7 @@ export const commonConfigShape = {
   S3_ACCESS_KEY_ID: z.string().min(1).optional().describe('S3 access key id; unset means the AWS default credential chain.'),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional().describe('S3 secret access key (with S3_ACCESS_KEY_ID).'),
   S3_FORCE_PATH_STYLE: z.stringbool().default(false).describe('Address buckets as <endpoint>/<bucket> (needed by MinIO and s3rver).'),
-  S3_ALLOWED_BUCKETS: bucketListSchema.default([]).describe('Comma-separated buckets callers may name for input or output; UPLOAD_BUCKET and RESULTS_BUCKET are always allowed.'),
+  S3_ALLOWED_BUCKETS: bucketListSchema.default([]).describe('Comma-separated buckets callers may name for input or output. Besides these, UPLOAD_BUCKET is an input under the caller\'s own <tenant>/ prefix and RESULTS_BUCKET an output.'),
   UPLOAD_BUCKET: bucketNameSchema.default('vadfleet-uploads').describe('Bucket receiving uploaded audio (<tenant>/<jobId>/audio).'),
   RESULTS_BUCKET: bucketNameSchema.default('vadfleet-results').describe('Default bucket for result JSON (<prefix>/<tenant>/<jobId>.json).'),
   WEBHOOK_ALLOWLIST: z.string().default('').transform((s) => s.split(',').map((e) => e.trim()).filter(Boolean)).describe('Comma-separated hosts, *.domains, URL prefixes or * that webhook URLs must match (docs/webhooks.md); empty allows none.'),
