@@ -23,10 +23,8 @@ let stopping = false;
 
 const say = (line) => process.stderr.write(`[start] ${line}\n`);
 
-/** The node flags an app is always launched with (`vadfleet.nodeFlags` in its package.json). */
-const nodeFlags = (app) => JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')).vadfleet?.nodeFlags ?? [];
-/** The flags s3rver always runs with (`vadfleet.s3rverNodeFlags` in the root package.json, which says why). */
-const s3rverNodeFlags = () => JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).vadfleet?.s3rverNodeFlags ?? [];
+/** Node flags a child always runs with: `vadfleet.nodeFlags` of an app's package.json, `vadfleet.s3rverNodeFlags` of the root one (each says why). */
+const manifestNodeFlags = (manifest, field) => JSON.parse(readFileSync(join(root, manifest), 'utf8')).vadfleet?.[field] ?? [];
 
 function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -104,7 +102,7 @@ async function startS3() {
   env.UPLOAD_BUCKET ??= 'vadfleet-uploads';
   env.RESULTS_BUCKET ??= 'vadfleet-results';
   const s3rver = join(root, 'node_modules', 's3rver', 'bin', 's3rver.js');
-  start('s3rver', process.execPath, [...s3rverNodeFlags(), s3rver, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent', '--configure-bucket', env.UPLOAD_BUCKET, '--configure-bucket', env.RESULTS_BUCKET]);
+  start('s3rver', process.execPath, [...manifestNodeFlags('package.json', 's3rverNodeFlags'), s3rver, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent', '--configure-bucket', env.UPLOAD_BUCKET, '--configure-bucket', env.RESULTS_BUCKET]);
   await waitForPort(port, 's3rver');
   Object.assign(env, { S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_REGION: env.S3_REGION ?? 'us-east-1' });
   say(`s3rver on ${env.S3_ENDPOINT} (data in .data/s3)`);
@@ -166,9 +164,9 @@ try {
   env.PORT ??= '8080';
   env.METRICS_PORT ??= '9091';
 
-  const api = start('api', process.execPath, [...nodeFlags('api'), join('apps', 'api', 'dist', 'main.js')], { pipe: true });
+  const api = start('api', process.execPath, [...manifestNodeFlags('apps/api/package.json', 'nodeFlags'), join('apps', 'api', 'dist', 'main.js')], { pipe: true });
   const apiUrl = await readyUrl(api);
-  const worker = start('worker', process.execPath, [...nodeFlags('worker'), join('apps', 'worker', 'dist', 'main.js')], { pipe: true });
+  const worker = start('worker', process.execPath, [...manifestNodeFlags('apps/worker/package.json', 'nodeFlags'), join('apps', 'worker', 'dist', 'main.js')], { pipe: true });
   const workerMetricsUrl = await readyUrl(worker);
 
   const key = generatedKey ?? '<one of your API_KEYS>';

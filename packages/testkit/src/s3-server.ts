@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readJsonLine } from './read-json-line.js';
-import { repoRoot } from './spawn-app.js';
+import { manifestNodeFlags } from './spawn-app.js';
 
 export interface S3Server {
   /** e.g. http://127.0.0.1:40123 — use with forcePathStyle. */
@@ -20,19 +19,13 @@ export interface S3Server {
 // Resolved through dist/ so it also works when this file runs from src/ under vitest.
 const childScript = fileURLToPath(new URL('../dist/s3-server-child.js', import.meta.url));
 
-/** The flags `npm start` also runs s3rver with (`vadfleet.s3rverNodeFlags` in the root package.json). */
-function s3rverNodeFlags(): string[] {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { vadfleet?: { s3rverNodeFlags?: string[] } };
-  return manifest.vadfleet?.s3rverNodeFlags ?? [];
-}
-
 /**
  * Starts s3rver in a child process on 127.0.0.1 (port 0 unless given). Without `dir` it stores objects
  * in a fresh temporary directory removed on stop.
  */
 export async function startS3Server(options: { dir?: string; port?: number } = {}): Promise<S3Server> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vadfleet-s3-')));
-  const child = spawn(process.execPath, [...s3rverNodeFlags(), childScript, dir, String(options.port ?? 0)], {
+  const child = spawn(process.execPath, [...manifestNodeFlags('package.json', 's3rverNodeFlags'), childScript, dir, String(options.port ?? 0)], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

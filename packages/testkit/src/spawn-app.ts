@@ -27,10 +27,13 @@ export interface SpawnAppOptions {
   nodeFlags?: string[];
 }
 
-/** The node flags an app is always launched with (`vadfleet.nodeFlags` in its package.json). */
-function appNodeFlags(name: 'api' | 'worker'): string[] {
-  const manifest = JSON.parse(readFileSync(`${repoRoot}apps/${name}/package.json`, 'utf8')) as { vadfleet?: { nodeFlags?: string[] } };
-  return manifest.vadfleet?.nodeFlags ?? [];
+/**
+ * Node flags every launcher passes (npm start reads the same fields): `vadfleet.nodeFlags` in an app's
+ * package.json, `vadfleet.s3rverNodeFlags` in the root one for the embedded S3 server.
+ */
+export function manifestNodeFlags(manifest: string, field: 'nodeFlags' | 's3rverNodeFlags'): string[] {
+  const parsed = JSON.parse(readFileSync(`${repoRoot}${manifest}`, 'utf8')) as { vadfleet?: Record<string, string[] | undefined> };
+  return parsed.vadfleet?.[field] ?? [];
 }
 
 /** Both apps log one line `"... listening at http://host:port"` when they accept work. */
@@ -41,7 +44,7 @@ const READY = /listening at (https?:\/\/\S+)/;
  * readiness line. The environment is not inherited, so a developer's shell settings cannot leak in.
  */
 export async function spawnApp(name: 'api' | 'worker', env: Record<string, string>, options: SpawnAppOptions = {}): Promise<AppProcess> {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? appNodeFlags(name)), `apps/${name}/dist/main.js`], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? manifestNodeFlags(`apps/${name}/package.json`, 'nodeFlags')), `apps/${name}/dist/main.js`], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
