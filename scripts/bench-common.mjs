@@ -26,11 +26,12 @@ export const API_KEY = 'bench-key-0123456789abcdef';
 /**
  * A private redis-server and s3rver, `stage(store)` run on them (untimed uploads into `bucket`, which the
  * API allows), then the API and one worker with `workerEnv` (and its node flags, unless
- * BENCH_WORKER_NODE_FLAGS gives others: set it empty to measure the worker without them). `stop()` ends
+ * BENCH_WORKER_NODE_FLAGS gives others: set it empty to measure the worker without them; likewise
+ * BENCH_S3RVER_NODE_FLAGS for s3rver, which needs --openssl-legacy-provider). `stop()` ends
  * all of it; a failed start stops what had started.
  */
 export async function startBenchService({ bucket, stage, workerEnv }) {
-  const [s3, redis] = await Promise.all([startS3Server(), startPrivateRedis()]);
+  const [s3, redis] = await Promise.all([startS3Server({ nodeFlags: flagsFromEnv('BENCH_S3RVER_NODE_FLAGS') }), startPrivateRedis()]);
   const env = { REDIS_URL: redis.url, ...s3rverAppEnv(s3.endpoint), S3_ALLOWED_BUCKETS: bucket, LOG_LEVEL: 'info' };
   const apps = [];
   const stop = async () => {
@@ -44,15 +45,19 @@ export async function startBenchService({ bucket, stage, workerEnv }) {
     await stage(store);
     const api = await spawnApp('api', { ...env, PORT: '0', API_KEYS: `${API_KEY}:bench`, RATE_LIMIT_PER_MINUTE: '100000' });
     apps.push(api);
-    const flags = process.env.BENCH_WORKER_NODE_FLAGS;
-    const nodeFlags = flags === undefined ? undefined : flags.split(/\s+/).filter(Boolean);
-    const worker = await spawnApp('worker', { ...env, VAD_MODEL_DIR: MODEL_DIR, METRICS_PORT: '0', ...workerEnv }, { nodeFlags });
+    const worker = await spawnApp('worker', { ...env, VAD_MODEL_DIR: MODEL_DIR, METRICS_PORT: '0', ...workerEnv }, { nodeFlags: flagsFromEnv('BENCH_WORKER_NODE_FLAGS') });
     apps.push(worker);
     return { api, worker, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** Node flags from `name` (space-separated; empty: none), or undefined when it is unset (the usual ones). */
+function flagsFromEnv(name) {
+  const flags = process.env[name];
+  return flags === undefined ? undefined : flags.split(/\s+/).filter(Boolean);
 }
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux

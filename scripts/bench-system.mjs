@@ -10,7 +10,8 @@
  * The npm script runs this process with the worker's node flags (apps/worker/package.json), so vad-core
  * alone has the same GC settings as the worker.
  * On Linux it also prints the CPU seconds each process used in the timed windows (from /proc).
- * BENCH_WORKER_NODE_FLAGS overrides the worker's node flags (empty: none). BENCH_ROUNDS=n runs the
+ * BENCH_WORKER_NODE_FLAGS overrides the worker's node flags (empty: none), BENCH_S3RVER_NODE_FLAGS
+ * s3rver's (keep --openssl-legacy-provider). BENCH_ROUNDS=n runs the
  * system n times, each between two vad-core runs, and prints each round's ratio and the median round's
  * table (use an odd n): on a noisy machine one round's ratio moves by a few percent.
  * Not a test: nothing is asserted. Needs `npm run build` (the npm script does it).

@@ -21,11 +21,12 @@ const childScript = fileURLToPath(new URL('../dist/s3-server-child.js', import.m
 
 /**
  * Starts s3rver in a child process on 127.0.0.1 (port 0 unless given). Without `dir` it stores objects
- * in a fresh temporary directory removed on stop.
+ * in a fresh temporary directory removed on stop. `nodeFlags` replaces the root package.json's
+ * `vadfleet.s3rverNodeFlags` (a benchmark measuring without them must keep `--openssl-legacy-provider`).
  */
-export async function startS3Server(options: { dir?: string; port?: number } = {}): Promise<S3Server> {
+export async function startS3Server(options: { dir?: string; port?: number; nodeFlags?: string[] } = {}): Promise<S3Server> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vadfleet-s3-')));
-  const child = spawn(process.execPath, [...manifestNodeFlags('package.json', 's3rverNodeFlags'), childScript, dir, String(options.port ?? 0)], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? manifestNodeFlags('package.json', 's3rverNodeFlags')), childScript, dir, String(options.port ?? 0)], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
