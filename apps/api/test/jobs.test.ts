@@ -86,6 +86,23 @@ describe('POST/GET/DELETE /v1/jobs on real Redis and s3rver', () => {
     expect(multipart.json().error).toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringContaining('params.speechNoiseThres') });
   });
 
+  it('one message for a parameter refused at every edge: JSON job, upload, re-score and batch', async () => {
+    const bad = { model: 'fsmn', minSpeechMs: 250 }; // a field of another model
+    const upload = multipartBody(randomBytes(100), bad);
+    const responses = await Promise.all([
+      submitS3({ input: { s3: { bucket: h.inputBucket, key: 'talk.wav' } }, params: bad }),
+      h.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth(), ...upload.headers }, payload: upload.payload }),
+      h.app.inject({ method: 'POST', url: '/v1/jobs/AAAAAAAAAAAAAAAAAAAAAA/rescore', headers: auth(), payload: { params: bad } }),
+      h.app.inject({ method: 'POST', url: '/v1/batches', headers: auth(), payload: { input: { s3: { bucket: h.inputBucket, prefix: '' } }, params: bad, dryRun: true } }),
+    ]);
+    for (const res of responses) {
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toEqual({ code: 'INVALID_PARAMS', message: 'Invalid params: unknown parameter "minSpeechMs".' });
+    }
+    const model = await submitS3({ input: { s3: { bucket: h.inputBucket, key: 'talk.wav' } }, params: { model: 'silero' } });
+    expect(model.json().error).toEqual({ code: 'INVALID_PARAMS', message: 'Invalid params.model: unknown model, expected "fsmn".' });
+  });
+
   it('403 BUCKET_NOT_ALLOWED for input or output outside the allowlist', async () => {
     const input = await submitS3({ input: { s3: { bucket: 'someone-elses', key: 'a.wav' } } });
     expect(input.statusCode).toBe(403);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ERROR_CATALOGUE, VadError, type ErrorData } from './errors.js';
-import { PRESET_NAMES, type ResolvedVadParams } from './vad-params.js';
+import { resolvedVadParamsSchema } from './vad-params.js';
 
 /**
  * The contract between the API (producer) and the worker (consumer) of detection jobs: names, payloads,
@@ -19,14 +19,6 @@ export function newJobId(): string {
 }
 
 export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a job id is 22 base64url characters');
-
-export const resolvedVadParamsSchema = z.object({
-  preset: z.enum(PRESET_NAMES).nullable(),
-  maxEndSilenceMs: z.number().int(),
-  speechNoiseThres: z.number(),
-  maxSegmentMs: z.number().int(),
-  boundaries: z.enum(['padded', 'tight']),
-}) satisfies z.ZodType<ResolvedVadParams>;
 
 export const objectRefSchema = z.object({
   bucket: z.string().min(3).max(63),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
-import { jobIdSchema, jobProgressSchema, objectRefSchema, resolvedVadParamsSchema } from './queue.js';
-import { vadParamsSchema } from './vad-params.js';
+import { jobIdSchema, jobProgressSchema, objectRefSchema } from './queue.js';
+import { resolvedVadParamsSchema, vadParamsSchema } from './vad-params.js';
 
 /**
  * The HTTP API's request and response shapes. Routes validate with these and the OpenAPI document is

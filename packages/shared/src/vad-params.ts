@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VadError } from './errors.js';
 
 /**
  * The VAD parameters a caller may set (spec §13), in the product's units (ms), with FunASR's config.yaml
@@ -19,8 +20,13 @@ export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.keys(PRESETS) as [PresetName, ...PresetName[]];
 export const DEFAULT_PRESET: PresetName = 'meeting';
 
-export const vadParamsSchema = z
+/**
+ * FSMN-VAD's parameters. `model` may be left out: FSMN is the default model. Strict, so a field of
+ * another model is refused by name.
+ */
+export const fsmnParamsSchema = z
   .object({
+    model: z.literal('fsmn').optional().describe('The VAD model. Default: fsmn.'),
     preset: z.enum(PRESET_NAMES).optional().describe('Named parameter set; explicit values override it. Default: meeting.'),
     maxEndSilenceMs: z
       .number()
@@ -50,20 +56,37 @@ export const vadParamsSchema = z
   })
   .strict();
 
-export type VadParamsInput = z.infer<typeof vadParamsSchema>;
+/**
+ * The parameters a caller may send, one member per model, told apart by `model`. A new model adds a
+ * strict member here and one in `resolvedVadParamsSchema`.
+ */
+export const vadParamsSchema = z.discriminatedUnion('model', [fsmnParamsSchema]);
 
-/** Fully resolved parameters, as recorded in every result. */
-export interface ResolvedVadParams {
-  preset: PresetName | null;
-  maxEndSilenceMs: number;
-  speechNoiseThres: number;
-  maxSegmentMs: number;
-  boundaries: 'padded' | 'tight';
-}
+export type FsmnParamsInput = z.input<typeof fsmnParamsSchema>;
+export type VadParamsInput = z.input<typeof vadParamsSchema>;
+
+/**
+ * FSMN's fully resolved parameters, as recorded in every result and queued with every job. They carry no
+ * `model` (FSMN results were recorded without one); members of other models will carry theirs.
+ */
+export const resolvedFsmnParamsSchema = z.object({
+  model: z.literal('fsmn').optional().describe('The model; absent for fsmn.'),
+  preset: z.enum(PRESET_NAMES).nullable(),
+  maxEndSilenceMs: z.number().int(),
+  speechNoiseThres: z.number(),
+  maxSegmentMs: z.number().int(),
+  boundaries: z.enum(['padded', 'tight']),
+});
+
+/** Resolved parameters of any model: what the API queues, Vad.detect takes and a result records. */
+export const resolvedVadParamsSchema = z.discriminatedUnion('model', [resolvedFsmnParamsSchema]);
+
+export type ResolvedFsmnParams = z.infer<typeof resolvedFsmnParamsSchema>;
+export type ResolvedVadParams = z.infer<typeof resolvedVadParamsSchema>;
 
 export const DEFAULT_MAX_SEGMENT_MS = 60_000;
 
-/** Applies the preset and defaults; input must already have passed `vadParamsSchema`. */
+/** Applies the model's defaults (for FSMN: the preset's, then FunASR's); input must already have passed `vadParamsSchema`. */
 export function resolveVadParams(input: VadParamsInput = {}): ResolvedVadParams {
   const presetName = input.preset ?? DEFAULT_PRESET;
   const preset = PRESETS[presetName];
@@ -76,7 +99,45 @@ export function resolveVadParams(input: VadParamsInput = {}): ResolvedVadParams 
   };
 }
 
-/** Canonical, order-stable text of resolved parameters (cache keys, idempotency). */
+/**
+ * The one parameter boundary: a caller's parameters (absent = every default), validated and resolved.
+ * Throws INVALID_PARAMS naming the field.
+ */
+export function parseVadParams(raw: unknown): ResolvedVadParams {
+  const parsed = vadParamsSchema.optional().safeParse(raw);
+  if (!parsed.success) throw paramsIssueError(parsed.error.issues[0]);
+  return resolveVadParams(parsed.data);
+}
+
+/** What `paramsIssueError` needs of a zod issue (also rebuilt from a Fastify validation error). */
+export interface ParamsIssue {
+  code: string;
+  /** Relative to the parameters object. */
+  path: readonly PropertyKey[];
+  message: string;
+  keys?: readonly string[];
+  discriminator?: string;
+  options?: readonly unknown[];
+}
+
+/** The one zod issue → INVALID_PARAMS translation: `Invalid params.<field>: <what is wrong>.` */
+export function paramsIssueError(issue: ParamsIssue): VadError {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+    return new VadError('INVALID_PARAMS', `Invalid params: unknown parameter ${issue.keys.map((k) => `"${k}"`).join(', ')}.`, { field: issue.keys.join(', ') });
+  }
+  const detail =
+    issue.code === 'invalid_union' && issue.discriminator
+      ? `unknown ${issue.discriminator}, expected ${(issue.options ?? []).filter((o) => typeof o === 'string').map((o) => `"${o}"`).join(' or ')}`
+      : issue.message;
+  return new VadError('INVALID_PARAMS', `Invalid ${path ? `params.${path}` : 'params'}: ${detail}.`, { field: path || undefined });
+}
+
+/**
+ * Canonical, order-stable text of resolved parameters (cache keys, idempotency). FSMN's text has no model
+ * name (it predates other models), so existing cache entries keep their meaning; other models' texts
+ * will start with theirs.
+ */
 export function canonicalParams(p: ResolvedVadParams): string {
   return JSON.stringify([p.maxEndSilenceMs, p.speechNoiseThres, p.maxSegmentMs, p.boundaries]);
 }

@@ -1,4 +1,4 @@
-export { Vad, VERSION, validateParams, type ChannelSegments, type DetectOptions, type DetectResult, type Progress, type SegmentEvent, type Timings, type VadOptions } from './vad.js';
+export { Vad, VERSION, type ChannelSegments, type DetectOptions, type DetectResult, type Progress, type SegmentEvent, type Timings, type VadOptions } from './vad.js';
 export type { AudioSource } from './audio-source.js';
 export type { InferencePoolStats, RunInfo } from './inference/inference-pool.js';
 export type { ProviderChoice } from './model/session.js';

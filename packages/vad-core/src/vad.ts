@@ -4,34 +4,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { VadError } from '@vadfleet/shared/errors';
-import { resolveVadParams, vadParamsSchema, type ResolvedVadParams, type VadParamsInput } from '@vadfleet/shared/vad-params';
+import { resolveVadParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
 import { openAudio } from './audio/index.js';
 import { toByteStream, type AudioSource } from './audio-source.js';
-import { InferencePool, type InferencePoolStats, type RunInfo } from './inference/inference-pool.js';
+import { FRAME_MS, SAMPLES_PER_MS } from './features/fbank.js';
+import { InferencePool, type InferencePoolOptions, type InferencePoolStats } from './inference/inference-pool.js';
 import { loadModelFiles, resolveModelDir } from './model/model-files.js';
-import type { ProviderChoice } from './model/session.js';
 import { PieceCutter } from './piece-cutter.js';
-import { Segmenter, applyParams, needsFrameEnergy, parsePostConfig, type PostConfig } from '@vadfleet/vad-postprocess';
+import { Segmenter, applyParams, needsFrameEnergy, type PostConfig } from '@vadfleet/vad-postprocess';
 import type { PieceResult, Segment } from './types.js';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
-export interface VadOptions {
+/** Where the model files are, and the inference pool's options (threads, provider, metrics hooks). */
+export interface VadOptions extends Omit<InferencePoolOptions, 'files'> {
   /** Directory with model.onnx, am.mvn and config.yaml. Default: `<repo>/models/fsmn-vad`. */
   modelDir?: string;
   /** Use the int8 model: faster on some CPUs, approximate (±10 ms, spec §15.3). Default false. */
   quantized?: boolean;
-  /** Execution provider. `auto` tries CUDA and falls back to CPU, reporting it once via onWarning. Default 'cpu'. */
-  provider?: ProviderChoice;
-  /** Inference threads (one ORT session each, one intra-op thread). Default 1. */
-  threads?: number;
-  /** Pieces (of any calls) packed into one model call. Default 1 (no gain measured on CPU). */
-  maxBatch?: number;
-  onWarning?: (message: string) => void;
-  /** Called after every model call (metrics). */
-  onRun?: (info: RunInfo) => void;
-  /** Called synchronously whenever the number of model calls in progress changes (metrics). */
-  onInFlightRunsChange?: (inFlightRuns: number) => void;
 }
 
 export interface Progress {
@@ -41,7 +31,8 @@ export interface Progress {
 }
 
 export interface DetectOptions {
-  params?: VadParamsInput | ResolvedVadParams;
+  /** Resolved at the caller's edge (`parseVadParams` from @vadfleet/shared/vad-params). Default: every default. */
+  params?: ResolvedVadParams;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
   /** Per-frame P(silence) as computed, in frame order per channel (for `--frame-probs` and re-scoring). */
@@ -83,20 +74,6 @@ const DEFAULT_MAX_CHANNELS = 8;
 const DEFAULT_MAX_DURATION_MS = 4 * 3600 * 1000;
 const DEFAULT_PIECE_FRAMES = 3000;
 
-/** Validates caller parameters (INVALID_PARAMS names the field) and applies preset and defaults. */
-export function validateParams(params: VadParamsInput | ResolvedVadParams | undefined): ResolvedVadParams {
-  const input = params && 'preset' in params && params.preset === null ? { ...params, preset: undefined } : params;
-  const parsed = vadParamsSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'params');
-    throw new VadError('INVALID_PARAMS', `Invalid parameter ${field}: ${issue.message}`, { field });
-  }
-  const resolved = resolveVadParams(parsed.data);
-  if (params && 'preset' in params && params.preset === null) resolved.preset = null;
-  return resolved;
-}
-
 function validateLimits(options: DetectOptions): { maxChannels: number; maxDurationMs: number } {
   const maxChannels = options.maxChannels ?? DEFAULT_MAX_CHANNELS;
   const maxDurationMs = options.maxDurationMs ?? DEFAULT_MAX_DURATION_MS;
@@ -116,18 +93,10 @@ export class Vad {
   ) {}
 
   static async create(options: VadOptions = {}): Promise<Vad> {
-    const files = await loadModelFiles(resolveModelDir(options.modelDir), { quantized: options.quantized });
-    const pool = await InferencePool.create({
-      modelDir: files.dir,
-      quantized: files.quantized,
-      provider: options.provider ?? 'cpu',
-      threads: options.threads ?? 1,
-      maxBatch: options.maxBatch ?? 1,
-      onWarning: options.onWarning,
-      onRun: options.onRun,
-      onInFlightRunsChange: options.onInFlightRunsChange,
-    });
-    return new Vad(pool, parsePostConfig(files.configYamlText), { name: files.name, sha256: files.sha256 });
+    const { modelDir, quantized, ...poolOptions } = options;
+    const files = await loadModelFiles(resolveModelDir(modelDir), { quantized });
+    const pool = await InferencePool.create({ ...poolOptions, files });
+    return new Vad(pool, files.postConfig, { name: files.name, sha256: files.sha256 });
   }
 
   stats(): InferencePoolStats {
@@ -150,7 +119,7 @@ export class Vad {
   /** Yields each segment as soon as it is closed; returns the full result at the end. */
   async *detectStream(source: AudioSource, options: DetectOptions = {}): AsyncGenerator<SegmentEvent, DetectResult> {
     const started = performance.now();
-    const params = validateParams(options.params);
+    const params = options.params ?? resolveVadParams();
     const config = applyParams(this.postConfig, params);
     const withEnergy = needsFrameEnergy(config);
     const signal = options.signal;
@@ -189,7 +158,7 @@ export class Vad {
       timings.postprocessMs += performance.now() - t0;
       if (options.onProgress) {
         const framesDone = Math.min(...lanes.map((l) => l.segmenter.framesDone));
-        options.onProgress({ audioMsDone: framesDone * 10, audioMsTotal });
+        options.onProgress({ audioMsDone: framesDone * FRAME_MS, audioMsTotal });
       }
     };
     const submit = (lane: (typeof lanes)[number], task: ReturnType<PieceCutter['finish']>, final: boolean) => {
@@ -221,7 +190,7 @@ export class Vad {
     timings.totalMs = performance.now() - started;
     for (const stage of Object.keys(timings) as (keyof Timings)[]) timings[stage] = Math.round(timings[stage] * 100) / 100;
     return {
-      durationMs: Math.round(totalSamples / 16),
+      durationMs: Math.round(totalSamples / SAMPLES_PER_MS),
       sampleRate: audio.info.sampleRate,
       channels: lanes.map((l) => ({ channel: l.channel, segments: l.segments })),
       params,

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveVadParams, type VadParamsInput } from '@vadfleet/shared/vad-params';
 import { Vad } from '../dist/index.js';
 import { EXAMPLE_WAV, GOLDEN, MODEL_DIR, chunked, exampleBytes } from './fixtures.js';
 
 /** Spec §13 and §14: FunASR's results on the example, exactly. */
-const EXPECTED: [string, object, number[][]][] = [
+const EXPECTED: [string, VadParamsInput, number[][]][] = [
   ['defaults (meeting)', {}, GOLDEN],
   ['fast-dialogue', { preset: 'fast-dialogue' }, [[70,2350],[2590,5190],[5190,6210],[6400,12100],[12100,15870],[15870,22140],[22170,23690],[23810,24760],[24840,26270],[26770,29030],[29950,31450],[31750,35450],[35450,37600],[38210,42290],[42290,43720],[43720,46910],[47310,49640],[49890,52280],[52280,56470],[56740,59550],[59790,62920],[62920,63740],[63740,70450]]],
   ['lecture', { preset: 'lecture' }, [[70, 28970], [29960, 70450]]],
@@ -19,7 +20,7 @@ describe('vad_example.wav against FunASR', () => {
   afterAll(() => vad.close());
 
   it.each(EXPECTED)('%s', async (_name, params, expected) => {
-    const result = await vad.detect(EXAMPLE_WAV, { params });
+    const result = await vad.detect(EXAMPLE_WAV, { params: resolveVadParams(params) });
     expect(result.channels).toEqual([{ channel: 0, segments: expected }]);
   });
 
@@ -60,11 +61,6 @@ describe('vad_example.wav against FunASR', () => {
     const controller = new AbortController();
     const run = vad.detect(chunked(exampleBytes(), 16000), { signal: controller.signal, onProgress: () => controller.abort(new Error('stop')) , pieceFrames: 500 });
     await expect(run).rejects.toThrow('stop');
-  });
-
-  it('refuses invalid parameters with INVALID_PARAMS naming the field', async () => {
-    await expect(vad.detect(EXAMPLE_WAV, { params: { speechNoiseThres: 1.5 } })).rejects.toMatchObject({ code: 'INVALID_PARAMS', field: 'speechNoiseThres' });
-    await expect(vad.detect(EXAMPLE_WAV, { params: { preset: 'loud' as never } })).rejects.toMatchObject({ code: 'INVALID_PARAMS', field: 'preset' });
   });
 });
 

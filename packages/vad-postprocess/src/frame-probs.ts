@@ -5,7 +5,7 @@
  * then each channel's P(silence) as little-endian float32 — exact, so a re-score equals a fresh run.
  */
 import { VadError } from '@vadfleet/shared/errors';
-import type { ResolvedVadParams } from '@vadfleet/shared/vad-params';
+import type { ResolvedFsmnParams } from '@vadfleet/shared/vad-params';
 import type { Segment } from './segment.js';
 import { applyParams, needsFrameEnergy, type PostConfig } from './post-config.js';
 import { Segmenter } from './segmenter.js';
@@ -79,7 +79,7 @@ export function decodeFrameProbs(bytes: Uint8Array): FrameProbs {
 }
 
 /** Segments per channel for new parameters, from stored probabilities, without the model. */
-export function rescoreFrameProbs({ config, channels }: FrameProbs, params: ResolvedVadParams): { channel: number; segments: Segment[] }[] {
+export function rescoreFrameProbs({ config, channels }: FrameProbs, params: ResolvedFsmnParams): { channel: number; segments: Segment[] }[] {
   const effective = applyParams(config, params);
   if (needsFrameEnergy(effective)) {
     throw new VadError('CONFLICT', 'This model configuration uses frame-energy gates; re-scoring needs a new job.');

@@ -4,7 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { VadError } from '@vadfleet/shared/errors';
-import type { ResolvedVadParams } from '@vadfleet/shared/vad-params';
+import type { ResolvedFsmnParams } from '@vadfleet/shared/vad-params';
 
 export interface PostConfig {
   silPdfIds: number[];
@@ -103,7 +103,7 @@ export function parsePostConfig(configYamlText: string): PostConfig {
 }
 
 /** The config for one call: the file's values with the caller's parameters applied. */
-export function applyParams(base: PostConfig, params: ResolvedVadParams): PostConfig {
+export function applyParams(base: PostConfig, params: ResolvedFsmnParams): PostConfig {
   const tight = params.boundaries === 'tight';
   return {
     ...base,

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CATALOGUE, toVadError, VadError, type ErrorCode } from '@vadfleet/shared/errors';
+import { paramsIssueError, type ParamsIssue } from '@vadfleet/shared/vad-params';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
 
 /** Fastify's and @fastify/multipart's own error codes, in our vocabulary. */
@@ -29,10 +30,10 @@ export function toHttpError(err: unknown): VadError {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issue = err.validation[0];
     const path = issue.instancePath.split('/').filter(Boolean);
-    const where = [err.validationContext ?? 'request', ...path].join('.');
-    const inParams = err.validationContext === 'body' && path[0] === 'params';
-    const field = inParams ? path.slice(1).join('.') : undefined;
-    return new VadError(inParams ? 'INVALID_PARAMS' : 'BAD_REQUEST', `Invalid ${where}: ${issue.message}`, { field });
+    if (err.validationContext === 'body' && path[0] === 'params') {
+      return paramsIssueError({ ...(issue.params as Partial<ParamsIssue>), code: issue.keyword, message: issue.message ?? '', path: path.slice(1) });
+    }
+    return new VadError('BAD_REQUEST', `Invalid ${[err.validationContext ?? 'request', ...path].join('.')}: ${issue.message}`);
   }
   const fe = err as Partial<FastifyError> & { statusCode?: number };
   if (fe && typeof fe.code === 'string' && FASTIFY_CODES[fe.code]) {

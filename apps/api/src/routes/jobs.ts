@@ -20,7 +20,7 @@ import {
   rescoreResultSchema,
   resultDocumentSchema,
 } from '@vadfleet/shared/schemas';
-import { canonicalParams, resolveVadParams, vadParamsSchema, type VadParamsInput } from '@vadfleet/shared/vad-params';
+import { canonicalParams, paramsIssueError, parseVadParams, resolveVadParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
 import { decodeFrameProbs, rescoreFrameProbs } from '@vadfleet/vad-postprocess';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
 import type { IdempotencyKeys } from '@vadfleet/platform/idempotency';
@@ -41,31 +41,24 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, errorBodySchema]));
 
-/** Zod issues → INVALID_PARAMS naming the field (`params.maxEndSilenceMs`) or BAD_REQUEST for the rest of a body. */
-function bodyError(error: z.ZodError, where: string): VadError {
+/** Zod issues of a JSON body → INVALID_PARAMS naming the field (the shared translation) or BAD_REQUEST for the rest. */
+function bodyError(error: z.ZodError): VadError {
   const issue = error.issues[0];
-  const path = issue.path.map(String);
-  if (where === 'params' || path[0] === 'params') {
-    const field = where === 'params' ? path.join('.') : path.slice(1).join('.');
-    const name = field ? `params.${field}` : 'params';
-    const detail = issue.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-    return new VadError('INVALID_PARAMS', `Invalid ${name}: ${detail}.`, { field: field || undefined });
-  }
-  const name = path.length ? `${where}.${path.join('.')}` : where;
+  if (issue.path[0] === 'params') return paramsIssueError({ ...issue, path: issue.path.slice(1) });
+  const name = ['body', ...issue.path.map(String)].join('.');
   const detail = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
   return new VadError('BAD_REQUEST', `Invalid ${name}: ${detail}.`);
 }
 
-function parseParamsField(text: string): VadParamsInput {
+/** The multipart `params` field: JSON text, resolved at once. */
+function parseParamsField(text: string): ResolvedVadParams {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     throw new VadError('BAD_REQUEST', `The params field is not valid JSON: ${(err as Error).message}`);
   }
-  const parsed = vadParamsSchema.safeParse(json);
-  if (!parsed.success) throw bodyError(parsed.error, 'params');
-  return parsed.data;
+  return parseVadParams(json);
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -104,7 +97,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
       throw new VadError('BAD_REQUEST', 'Send a JSON body {"input": {"s3": {...}}} or a multipart/form-data upload with a `file` field.');
     }
     const parsed = createJobJsonBodySchema.safeParse(request.body);
-    if (!parsed.success) throw bodyError(parsed.error, 'body');
+    if (!parsed.success) throw bodyError(parsed.error);
     const body = parsed.data;
     buckets.input(request.tenant, body.input.s3.bucket, body.input.s3.key);
     const output = { bucket: body.output?.s3.bucket ?? config.RESULTS_BUCKET, prefix: body.output?.s3.prefix ?? DEFAULT_RESULTS_PREFIX };
@@ -132,7 +125,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     if (declared > config.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES) {
       throw new VadError('PAYLOAD_TOO_LARGE', `The upload is larger than the maximum of ${config.MAX_UPLOAD_BYTES} bytes.`);
     }
-    let paramsInput: VadParamsInput = {};
+    let params: ResolvedVadParams | undefined;
     let result: { id: string; replayed: boolean } | undefined;
     const parts = request.parts({
       // One byte over the limit reaches ObjectStore.putStream, which refuses it and cleans up.
@@ -142,21 +135,20 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
       if (part.type === 'field') {
         if (part.fieldname !== 'params') throw new VadError('BAD_REQUEST', `Unexpected form field "${part.fieldname}"; expected "params" and "file".`);
         if (result) throw new VadError('BAD_REQUEST', 'Send the params field before the file field.');
-        paramsInput = parseParamsField(String(part.value));
+        params = parseParamsField(String(part.value));
         continue;
       }
       if (part.fieldname !== 'file' || result) {
         part.file.resume();
         throw new VadError('BAD_REQUEST', 'Send exactly one file, in the form field "file".');
       }
-      result = await storeUpload(request, part, paramsInput);
+      result = await storeUpload(request, part, params ?? resolveVadParams());
     }
     if (!result) throw new VadError('BAD_REQUEST', 'The multipart form has no "file" field.');
     return accepted(reply, request.tenant, result);
   };
 
-  const storeUpload = async (request: FastifyRequest, part: MultipartFile, paramsInput: VadParamsInput) => {
-    const params = resolveVadParams(paramsInput);
+  const storeUpload = async (request: FastifyRequest, part: MultipartFile, params: ResolvedVadParams) => {
     return withIdempotency(request, sha256(JSON.stringify(['upload', canonicalParams(params)])), async (jobId) => {
       const key = uploadKey(request.tenant, jobId);
       const stored = await objectStore.putStream(config.UPLOAD_BUCKET, key, part.file, {

@@ -30,9 +30,10 @@ import { LfrCmvn } from '../features/lfr-cmvn.js';
 import { loadModelFiles, resolveModelDir } from '../model/model-files.js';
 import { FEATURE_DIM, type VadSession, createSession } from '../model/session.js';
 import { PieceCutter } from '../piece-cutter.js';
-import { type PostConfig, Segmenter, applyParams, parsePostConfig } from '@vadfleet/vad-postprocess';
+import { type PostConfig, Segmenter, applyParams } from '@vadfleet/vad-postprocess';
+import { resolveVadParams } from '@vadfleet/shared/vad-params';
 import type { PieceTask } from '../types.js';
-import { Vad, type Timings, validateParams } from '../vad.js';
+import { Vad, type Timings } from '../vad.js';
 
 const PIECE_FRAMES = 3000;
 const SAMPLE_RATE = 16_000;
@@ -80,8 +81,8 @@ class StageRunner {
 
   static async create(modelDir: string): Promise<StageRunner> {
     const files = await loadModelFiles(modelDir);
-    const session = await createSession({ modelPath: files.modelPath, provider: 'cpu', intraOpThreads: 1, silPdfIds: files.silPdfIds });
-    const postConfig = applyParams(parsePostConfig(files.configYamlText), validateParams(undefined));
+    const session = await createSession({ modelPath: files.modelPath, provider: 'cpu', intraOpThreads: 1, silPdfIds: files.postConfig.silPdfIds });
+    const postConfig = applyParams(files.postConfig, resolveVadParams());
     return new StageRunner(session, new Fbank(), new LfrCmvn(parseCmvn(files.amMvnText)), postConfig);
   }
 

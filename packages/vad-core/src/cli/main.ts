@@ -4,9 +4,10 @@
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { PRESET_NAMES } from '@vadfleet/shared/vad-params';
+import { PRESET_NAMES, parseVadParams } from '@vadfleet/shared/vad-params';
 import { toVadError } from '@vadfleet/shared/errors';
-import { Vad, validateParams, type Progress } from '../vad.js';
+import { FRAME_MS } from '../features/fbank.js';
+import { Vad, type Progress } from '../vad.js';
 import { ProgressBar } from './progress-bar.js';
 
 const HELP = `Usage: vadfleet detect FILE... [options]
@@ -95,8 +96,8 @@ export async function runDetectCli(args: string[]): Promise<number> {
 
   let params;
   try {
-    params = validateParams({
-      preset: values.preset as never,
+    params = parseVadParams({
+      preset: values.preset,
       maxEndSilenceMs: numberOption('max-end-silence', values['max-end-silence']),
       speechNoiseThres: numberOption('speech-noise-thres', values['speech-noise-thres']),
       maxSegmentMs: numberOption('max-segment', values['max-segment']),
@@ -139,7 +140,7 @@ export async function runDetectCli(args: string[]): Promise<number> {
                 let text = '';
                 for (let i = 0; i < probs.length; i++) {
                   const f = firstFrame + i;
-                  text += `${file},${channel},${f},${f * 10},${1 - probs[i]},${probs[i]}\n`;
+                  text += `${file},${channel},${f},${f * FRAME_MS},${1 - probs[i]},${probs[i]}\n`;
                 }
                 probsOut.write(text);
               }

@@ -11,6 +11,9 @@ import { VadError } from '@vadfleet/shared/errors';
 export const SAMPLE_RATE = 16_000;
 export const FRAME_LENGTH = 400;
 export const FRAME_SHIFT = 160;
+/** One frame every 10 ms. */
+export const FRAME_MS = (FRAME_SHIFT * 1000) / SAMPLE_RATE;
+export const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export const NUM_MEL_BINS = 80;
 const FFT_SIZE = 512;
 const NUM_FFT_BINS = FFT_SIZE / 2;

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { frameCount } from '../features/fbank.js';
 import { fbankStartFor } from '../features/front-end.js';
 import type { PieceTask } from '../types.js';
+import { loadModelFiles } from '../model/model-files.js';
 import { InferencePool, type RunInfo } from './inference-pool.js';
 import { MODEL_DIR } from '../testing/example-audio.js';
 
@@ -50,7 +51,7 @@ const workersOf = (pool: InferencePool) => (pool as unknown as { slots: { worker
 describe('InferencePool', { timeout: 30_000 }, () => {
   const pools: InferencePool[] = [];
   const open = async (options: Partial<Parameters<typeof InferencePool.create>[0]>) => {
-    const pool = await InferencePool.create({ modelDir: MODEL_DIR, ...options });
+    const pool = await InferencePool.create({ files: await loadModelFiles(MODEL_DIR), ...options });
     pools.push(pool);
     return pool;
   };
@@ -147,7 +148,7 @@ describe('InferencePool', { timeout: 30_000 }, () => {
   });
 
   it('close() rejects waiting pieces and ends the threads', async () => {
-    const pool = await InferencePool.create({ modelDir: MODEL_DIR, threads: 2 });
+    const pool = await InferencePool.create({ files: await loadModelFiles(MODEL_DIR), threads: 2 });
     const workers = workersOf(pool);
     const exits = workers.map((w) => new Promise((resolve) => w.once('exit', resolve)));
     const pending = Promise.allSettled([pool.run(cutPiece(0, 250)), pool.run(cutPiece(250, 500)), pool.run(cutPiece(500, 750))]);
@@ -163,16 +164,12 @@ describe('InferencePool.create errors', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'vad-pool-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('a missing model directory is MODEL_NOT_FOUND', async () => {
-    await expect(InferencePool.create({ modelDir: join(scratch, 'none') })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
-  });
-
   it("a thread's load error comes back as the same VadError", async () => {
     const dir = join(scratch, 'truncated');
     mkdirSync(dir);
     for (const file of ['am.mvn', 'config.yaml']) copyFileSync(join(MODEL_DIR, file), join(dir, file));
     writeFileSync(join(dir, 'model.onnx'), readFileSync(join(MODEL_DIR, 'model.onnx')).subarray(0, 50_000));
-    const err = await InferencePool.create({ modelDir: dir, threads: 2 }).catch((e: unknown) => e);
+    const err = await loadModelFiles(dir).then((files) => InferencePool.create({ files, threads: 2 })).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'VadError', code: 'MODEL_INVALID', message: expect.stringContaining('npm run model:fetch') });
   });
 });

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { VadError } from '@vadfleet/shared/errors';
-import { loadModelFiles } from '../model/model-files.js';
+import type { ModelFiles } from '../model/model-files.js';
 import type { ExecutionProvider, ProviderChoice } from '../model/session.js';
 import type { PieceResult, PieceTask } from '../types.js';
 import { startsAtStreamStart } from './piece-kernel.js';
@@ -22,10 +22,9 @@ const THREAD_URL = import.meta.url.endsWith('.ts')
   : new URL('./inference-thread.js', import.meta.url);
 
 export interface InferencePoolOptions {
-  modelDir: string;
-  /** Use model_quant.onnx (int8; not bit-exact with FunASR's fp32 result, spec §15.3). Default false. */
-  quantized?: boolean;
-  /** Default 'cpu'. */
+  /** Loaded by the caller (Vad.create), once: the threads receive the model path and the parsed texts. */
+  files: ModelFiles;
+  /** Execution provider. `auto` tries CUDA and falls back to CPU, reporting it once via onWarning. Default 'cpu'. */
   provider?: ProviderChoice;
   /** Worker threads, each with one session of 1 intra-op thread. Default 1. */
   threads?: number;
@@ -110,14 +109,14 @@ export class InferencePool {
     this.model = model;
   }
 
-  /** Loads the model files, starts the threads and resolves when every thread has its session ready. */
+  /** Starts the threads and resolves when every thread has its session ready. */
   static async create(options: InferencePoolOptions): Promise<InferencePool> {
     const threads = options.threads ?? 1;
     const maxBatch = options.maxBatch ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new VadError('INVALID_PARAMS', `threads must be an integer ≥ 1, got ${threads}.`, { field: 'threads' });
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new VadError('INVALID_PARAMS', `maxBatch must be an integer ≥ 1, got ${maxBatch}.`, { field: 'maxBatch' });
-    const files = await loadModelFiles(options.modelDir, { quantized: options.quantized });
-    const init: ThreadInit = { modelPath: files.modelPath, amMvnText: files.amMvnText, silPdfIds: files.silPdfIds, provider: options.provider ?? 'cpu' };
+    const { files } = options;
+    const init: ThreadInit = { modelPath: files.modelPath, amMvnText: files.amMvnText, silPdfIds: files.postConfig.silPdfIds, provider: options.provider ?? 'cpu' };
     const pool = new InferencePool(init, { ...options, threads, maxBatch }, { name: files.name, sha256: files.sha256 });
     // Each thread joins as soon as it is ready, so one that dies while the others start is already watched.
     const started = await Promise.allSettled(Array.from({ length: threads }, () => startThread(init).then((t) => pool.adopt(t))));

@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VadError } from '@vadfleet/shared/errors';
-import { parsePostConfig } from '@vadfleet/vad-postprocess';
+import { parsePostConfig, type PostConfig } from '@vadfleet/vad-postprocess';
 
 export type ModelFileName = 'model.onnx' | 'model_quant.onnx' | 'am.mvn' | 'config.yaml';
 
@@ -44,9 +44,8 @@ export interface ModelFiles {
   /** `fsmn-vad` or `fsmn-vad-int8` when the hash is a published one, else `custom:<file>@<first 12 hex of hash>`. */
   name: string;
   amMvnText: string;
-  configYamlText: string;
-  /** Posterior columns whose sum is P(silence) (`vad_post_conf.sil_pdf_ids`). */
-  silPdfIds: number[];
+  /** config.yaml, parsed once (its `sil_pdf_ids` name the posterior columns whose sum is P(silence)). */
+  postConfig: PostConfig;
 }
 
 export async function loadModelFiles(dir: string, options: { quantized?: boolean } = {}): Promise<ModelFiles> {
@@ -71,9 +70,9 @@ export async function loadModelFiles(dir: string, options: { quantized?: boolean
     readFile(join(dir, 'am.mvn'), 'utf8'),
     readFile(join(dir, 'config.yaml'), 'utf8'),
   ]);
-  const { silPdfIds } = parsePostConfig(configYamlText);
+  const postConfig = parsePostConfig(configYamlText);
   const name = sha256 === KNOWN_MODEL_SHA256[modelFile] ? (quantized ? 'fsmn-vad-int8' : 'fsmn-vad') : `custom:${modelFile}@${sha256.slice(0, 12)}`;
-  return { dir, modelPath, quantized, sha256, name, amMvnText, configYamlText, silPdfIds };
+  return { dir, modelPath, quantized, sha256, name, amMvnText, postConfig };
 }
 
 const hashCache = new Map<string, { mtimeMs: number; size: number; sha256: Promise<string> }>();
