@@ -8,7 +8,7 @@ import type { ApiMetrics } from '@vadfleet/platform/metrics';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import type { DetectQueue } from '@vadfleet/platform/queue';
 import { IdempotencyKeys } from '@vadfleet/platform/idempotency';
-import { JobStore } from './job-store.js';
+import { JobStore } from '@vadfleet/jobs/job-store';
 import { registerAuth } from './plugins/auth.js';
 import { registerConsole } from './plugins/console.js';
 import { registerErrorHandling } from './plugins/errors.js';

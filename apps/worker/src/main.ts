@@ -3,15 +3,15 @@
  * pool shared by all concurrent jobs), then consumes the detection queue until SIGTERM/SIGINT.
  */
 import { hostname } from 'node:os';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { pino } from 'pino';
 import { Vad, type VadOptions } from '@vadfleet/vad-core';
 import { parseConfig, workerConfigSchema, type WorkerConfig } from '@vadfleet/shared/config';
 import { toVadError } from '@vadfleet/shared/errors';
-import { BATCH_EXPAND_QUEUE_NAME, DETECT_QUEUE_NAME, WEBHOOK_QUEUE_NAME, decodeJobError, detectJobDataSchema, type DetectJobResult } from '@vadfleet/shared/queue';
-import { BatchStore } from '@vadfleet/platform/batch-store';
+import { DETECT_QUEUE_NAME, decodeJobError, type DetectJobResult } from '@vadfleet/shared/queue';
+import { BatchRuntime } from '@vadfleet/batches/batch-runtime';
 import { ObjectStore, createS3Client, s3ClientConfigOf } from '@vadfleet/platform/object-store';
-import { assertNoEviction, createDetectQueue, createRedis } from '@vadfleet/platform/queue';
+import { assertNoEviction, createDetectQueue, createRedis, isFinalFailure } from '@vadfleet/platform/queue';
 import { isCancellationRequested, subscribeCancellations } from '@vadfleet/platform/cancel-signal';
 import { ResultCache } from '@vadfleet/platform/result-cache';
 import { startHeartbeat } from '@vadfleet/platform/redis-heartbeat';
@@ -19,10 +19,6 @@ import { createWorkerMetrics } from '@vadfleet/platform/metrics';
 import { serveMetrics } from '@vadfleet/platform/metrics-server';
 import { GpuSampler } from '@vadfleet/platform/gpu-sampler';
 import { createProcessor, type DetectJob } from './processor.js';
-import { BatchFeeder } from './batch-feeder.js';
-import { BatchItems } from './batch-items.js';
-import { createBatchExpander } from './batch-expander.js';
-import { createBatchWebhookProcessor } from './batch-webhook.js';
 
 const GPU_SAMPLE_INTERVAL_MS = 15_000;
 
@@ -86,11 +82,8 @@ const cache = new ResultCache(redis, { prefix: config.QUEUE_PREFIX, ttlSeconds: 
 
 // Batches: a feeder hands batch items to the detection queue fairly; the expand and webhook queues are
 // small side queues consumed here too (docs/batches.md).
-const batches = new BatchStore(redis, config.QUEUE_PREFIX);
 const detectQueue = createDetectQueue(redis, { prefix: config.QUEUE_PREFIX });
-const webhookQueue = new Queue(WEBHOOK_QUEUE_NAME, { connection: redis, prefix: config.QUEUE_PREFIX });
-const feeder = new BatchFeeder({ store: batches, queue: detectQueue, log, perTenant: config.BATCH_MAX_IN_FLIGHT_PER_TENANT, intervalMs: config.BATCH_FEED_INTERVAL_MS });
-const batchItems = new BatchItems({ store: batches, webhookQueue, webhookAttempts: config.WEBHOOK_ATTEMPTS, onSlotFreed: () => feeder.poke() });
+const batches = new BatchRuntime({ redis, detectQueue, objectStore: store, log, config });
 
 const processor = createProcessor({
   vad,
@@ -99,15 +92,15 @@ const processor = createProcessor({
   metrics,
   log,
   isCancelled: (jobId) => isCancellationRequested(redis, config.QUEUE_PREFIX, jobId),
-  batchItems,
   limits: {
     maxChannels: config.MAX_CHANNELS,
     maxDurationMs: config.MAX_AUDIO_DURATION_MS,
     maxInputBytes: config.MAX_INPUT_BYTES,
   },
 });
+const bookkeeping = batches.withItemBookkeeping(processor);
 
-const worker = new Worker<unknown, DetectJobResult>(DETECT_QUEUE_NAME, processor, {
+const worker = new Worker<unknown, DetectJobResult>(DETECT_QUEUE_NAME, bookkeeping.processor, {
   connection: redis,
   prefix: config.QUEUE_PREFIX,
   concurrency: config.WORKER_CONCURRENCY,
@@ -116,27 +109,6 @@ const worker = new Worker<unknown, DetectJobResult>(DETECT_QUEUE_NAME, processor
   maxStalledCount: config.MAX_STALLED_COUNT,
   autorun: false,
 });
-
-const sideWorkerOptions = { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: 1, lockDuration: config.LOCK_DURATION_MS, stalledInterval: config.STALLED_INTERVAL_MS, autorun: false };
-const expandWorker = new Worker(
-  BATCH_EXPAND_QUEUE_NAME,
-  createBatchExpander({ batches, objectStore: store, log, onItems: () => feeder.poke(), onBatchCompleted: (id) => batchItems.batchCompleted(id) }),
-  sideWorkerOptions,
-);
-const webhookWorker = new Worker(
-  WEBHOOK_QUEUE_NAME,
-  createBatchWebhookProcessor({
-    batches,
-    log,
-    allowlist: config.WEBHOOK_ALLOWLIST,
-    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
-    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-    secret: config.WEBHOOK_SECRET,
-    tenantSecrets: config.WEBHOOK_SECRETS,
-  }),
-  { ...sideWorkerOptions, concurrency: 4 },
-);
-for (const side of [expandWorker, webhookWorker]) side.on('error', (err) => log.error({ err }, 'batch side worker error'));
 
 const jobLog = (job: DetectJob) => {
   const data = job.data as { tenant?: string } | undefined;
@@ -150,19 +122,15 @@ worker.on('completed', (job, result) => {
   metrics.jobLatency.observe({ cached }, Math.max(0, Date.now() - acceptedAt) / 1000);
   jobLog(job).info({ cached, audioMs: result.durationMs, channels: result.channels, timings: result.timings }, 'job completed');
   // Model throughput for batch ETAs (cache hits would overstate it).
-  if (!result.cached) batches.recordFleetAudio(result.durationMs).catch((err) => log.warn({ err: err.message }, 'fleet throughput update failed'));
+  if (!result.cached) batches.store.recordFleetAudio(result.durationMs).catch((err) => log.warn({ err: err.message }, 'fleet throughput update failed'));
 });
 worker.on('failed', (job, err) => {
   const { code } = decodeJobError(err.message);
   metrics.errors.inc({ code });
   if (!job) return void log.warn({ code, err: err.message }, 'job failed');
-  const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+  const final = isFinalFailure(err, job.attemptsMade, job);
   if (final) metrics.jobs.inc({ outcome: code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', cached: 'false' });
-  // Backstop for failures outside the processor (stalled too often): the batch counts the item once anyway.
-  const data = detectJobDataSchema.safeParse(job.data);
-  if (final && data.success && data.data.batch) {
-    batchItems.finished(data.data, { s: code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', error: decodeJobError(err.message) }).catch((e) => log.warn({ err: e.message }, 'batch item record failed'));
-  }
+  bookkeeping.failed(job, err).catch((e) => log.warn({ err: e.message }, 'batch item record failed'));
   // Unknown errors (INTERNAL) carry their cause for the logs only; the job reason stays generic.
   jobLog(job).warn({ code, reason: err.message, willRetry: !final, attempt: job.attemptsMade, err: code === 'INTERNAL' ? err.cause ?? err : undefined }, 'job failed');
 });
@@ -183,9 +151,7 @@ void worker.run().catch((err) => {
   process.exit(1);
 });
 await worker.waitUntilReady();
-void expandWorker.run().catch((err) => log.error({ err }, 'batch expand worker stopped'));
-void webhookWorker.run().catch((err) => log.error({ err }, 'webhook worker stopped'));
-feeder.start();
+batches.start(log);
 const heartbeat = await startHeartbeat(
   redis,
   config.QUEUE_PREFIX,
@@ -208,8 +174,7 @@ async function shutdown(signal: string): Promise<void> {
   await unsubscribe().catch(() => undefined);
   // worker.close() waits for active jobs with no limit of its own. Past the timeout we exit anyway: the
   // unfinished jobs' locks expire and another worker picks them up as stalled.
-  await feeder.stop();
-  await Promise.allSettled([expandWorker.close(), webhookWorker.close()]);
+  await batches.stop();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
     worker.close().then(() => false),
@@ -218,7 +183,7 @@ async function shutdown(signal: string): Promise<void> {
   clearTimeout(timer);
   if (timedOut) log.warn('shutdown timeout: exiting with jobs still active; they will be retried');
   gpuSampler.stop();
-  await Promise.allSettled([vad.close(), metricsServer.close(), detectQueue.close(), webhookQueue.close()]);
+  await Promise.allSettled([vad.close(), metricsServer.close(), detectQueue.close(), batches.close()]);
   subscriber.disconnect();
   redis.disconnect();
   log.info('stopped');

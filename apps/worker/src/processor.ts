@@ -5,12 +5,11 @@ import type { DetectResult, Vad } from '@vadfleet/vad-core';
 import { FrameProbsRecorder, encodeFrameProbs } from '@vadfleet/vad-postprocess';
 import { computeCallQa } from '@vadfleet/qa-analytics/call-qa';
 import { VadError, toVadError } from '@vadfleet/shared/errors';
-import { decodeJobError, detectJobDataSchema, encodeJobError, frameProbsKey, resultKey, type DetectJobData, type DetectJobResult, type JobProgress, type ObjectRef } from '@vadfleet/shared/queue';
+import { detectJobDataSchema, encodeJobError, frameProbsKey, resultKey, type DetectJobData, type DetectJobResult, type JobProgress, type ObjectRef } from '@vadfleet/shared/queue';
 import { ByteMeter } from '@vadfleet/platform/byte-meter';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import type { CachedResult, ResultCache } from '@vadfleet/platform/result-cache';
 import type { WorkerMetrics } from '@vadfleet/platform/metrics';
-import type { BatchItems } from './batch-items.js';
 
 export interface ProcessorDeps {
   vad: Pick<Vad, 'detect' | 'model' | 'postConfig'>;
@@ -19,8 +18,6 @@ export interface ProcessorDeps {
   metrics: WorkerMetrics;
   log: Logger;
   isCancelled(jobId: string): Promise<boolean>;
-  /** Batch bookkeeping for jobs that are batch items. */
-  batchItems?: Pick<BatchItems, 'beforeStart' | 'finished'>;
   limits: { maxChannels: number; maxDurationMs: number; maxInputBytes: number };
 }
 
@@ -38,22 +35,10 @@ const PROGRESS_INTERVAL_MS = 500;
  */
 export function createProcessor(deps: ProcessorDeps) {
   return async (job: DetectJob, _token?: string, signal?: AbortSignal): Promise<DetectJobResult> => {
-    let data: DetectJobData | undefined;
     try {
-      data = parseJobData(job.data);
-      if (data.batch) await deps.batchItems?.beforeStart(data);
-      const result = await detect(deps, job, data, signal);
-      // The item's last act: a crash after this retries the job, and the batch does not count it again.
-      if (data.batch) await deps.batchItems?.finished(data, { s: 'completed', result: result.result, durationMs: result.durationMs });
-      return result;
+      return await detect(deps, job, parseJobData(job.data), signal);
     } catch (err) {
-      const failure = toJobFailure(signal?.aborted ? new VadError('JOB_CANCELLED') : err);
-      const final = () => failure instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts?.attempts ?? 1);
-      if (data?.batch && final()) {
-        const error = decodeJobError(failure.message);
-        await deps.batchItems?.finished(data, { s: error.code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', error });
-      }
-      throw failure;
+      throw toJobFailure(signal?.aborted ? new VadError('JOB_CANCELLED') : err);
     }
   };
 }

@@ -3,6 +3,11 @@ import type { Redis } from 'ioredis';
 import { VadError } from '@vadfleet/shared/errors';
 import { IDEMPOTENCY_TTL_SECONDS, queueKeys } from '@vadfleet/shared/queue';
 
+/** The fingerprint of a request (its parts as JSON, hashed): the same key with another fingerprint is a CONFLICT. */
+export function requestFingerprint(parts: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
 /** What a key is reserved for: a job and a batch with the same Idempotency-Key are different requests. */
 export type IdempotentKind = 'job' | 'batch';
 

@@ -1,6 +1,7 @@
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DETECT_QUEUE_NAME, type DetectJobData, type DetectJobResult } from '@vadfleet/shared/queue';
+import { toVadError } from '@vadfleet/shared/errors';
+import { DETECT_QUEUE_NAME, encodeJobError, jobOptions, type DetectJobData, type DetectJobResult } from '@vadfleet/shared/queue';
 
 export type DetectQueue = Queue<DetectJobData, DetectJobResult, 'detect'>;
 
@@ -46,18 +47,29 @@ export interface DetectQueueConfig {
   prefix: string;
 }
 
-/** Retention, attempts and backoff of every detection job; set here once so producers cannot drift. */
-export const DETECT_JOB_OPTIONS = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-} as const;
-
 export function createDetectQueue(redis: Redis, cfg: DetectQueueConfig): DetectQueue {
   return new Queue<DetectJobData, DetectJobResult, 'detect'>(DETECT_QUEUE_NAME, {
     connection: redis,
     prefix: cfg.prefix,
-    defaultJobOptions: DETECT_JOB_OPTIONS,
+    defaultJobOptions: jobOptions(DETECT_QUEUE_NAME),
   });
+}
+
+/**
+ * What a processor throws for an error (the queue contract's encoding, see encodeJobError): codes that
+ * retrying cannot fix fail the job at once; retryable ones go back to BullMQ's attempts and backoff.
+ */
+export function toJobFailure(err: unknown): Error {
+  const error = toVadError(err);
+  const reason = encodeJobError(error.toData());
+  return error.retryable ? new Error(reason, { cause: err }) : new UnrecoverableError(reason);
+}
+
+/**
+ * Whether `failure` ends a job for good: a code retrying cannot fix, or the job's last attempt. `attempt`
+ * is the 1-based number of the attempt that failed (inside the processor, `job.attemptsMade + 1`; in
+ * the worker's `failed` event BullMQ has counted it already: `job.attemptsMade`).
+ */
+export function isFinalFailure(failure: Error, attempt: number, job: { opts?: { attempts?: number } }): boolean {
+  return failure.name === 'UnrecoverableError' || attempt >= (job.opts?.attempts ?? 1);
 }

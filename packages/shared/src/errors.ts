@@ -33,6 +33,7 @@ export const ERROR_CATALOGUE = {
   QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'The job queue is unavailable; try again later.' },
   WEBHOOK_DELIVERY_FAILED: { status: 502, retryable: true, message: 'The webhook target did not accept the delivery.' },
   TIMEOUT: { status: 504, retryable: true, message: 'The operation timed out.' },
+  SERVICE_NOT_CONFIGURED: { status: 503, retryable: false, message: 'The service is not configured for this request; ask its operator.' },
   INTERNAL: { status: 500, retryable: true, message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
 

@@ -111,8 +111,6 @@ export function queueKeys(prefix: string) {
     batchPending: (batchId: string) => `${prefix}:batch:${batchId}:pending`,
     /** List of webhook delivery attempts (JSON), oldest first. */
     batchWebhookAttempts: (batchId: string) => `${prefix}:batch:${batchId}:webhook`,
-    /** Sorted set of a tenant's batch ids, score = createdAt (ms). */
-    tenantBatches: (tenant: string) => `${prefix}:tenant:${tenant}:batches`,
     /** Round-robin list of tenants with pending batch items. */
     feederTenants: `${prefix}:feeder:tenants`,
     /** Round-robin list of a tenant's batches with pending items. */
@@ -139,6 +137,35 @@ export const WEBHOOK_JOB_NAME = 'batch-webhook';
 export const BATCH_ITEM_PRIORITY = 10;
 /** Width of one fleet-throughput bucket. */
 export const FLEET_BUCKET_MS = 10_000;
+
+export type QueueName = typeof DETECT_QUEUE_NAME | typeof BATCH_EXPAND_QUEUE_NAME | typeof WEBHOOK_QUEUE_NAME;
+
+const DAY_SECONDS = 86_400;
+/** A finished job is kept a day, a failed one a week (the API's views and batch records outlive both by a day). */
+const RETENTION = { removeOnComplete: { age: DAY_SECONDS }, removeOnFail: { age: 7 * DAY_SECONDS } } as const;
+
+/**
+ * Attempts, backoff and retention of each queue's jobs, in one place so that producers cannot drift:
+ * detection jobs retry an outage for a while; a batch's listing (the expand job) resumes after its last
+ * stored page, so it may retry longer; a webhook retries from 2 s on, as often as WEBHOOK_ATTEMPTS says.
+ */
+const JOB_OPTIONS = {
+  [DETECT_QUEUE_NAME]: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: DAY_SECONDS, count: 10_000 }, removeOnFail: RETENTION.removeOnFail },
+  [BATCH_EXPAND_QUEUE_NAME]: { attempts: 10, backoff: { type: 'exponential', delay: 1000 }, ...RETENTION },
+  [WEBHOOK_QUEUE_NAME]: { attempts: 6, backoff: { type: 'exponential', delay: 2000 }, ...RETENTION },
+} as const;
+
+export interface JobOverrides {
+  jobId?: string;
+  attempts?: number;
+  priority?: number;
+}
+
+/** The job options of `queue` (BullMQ JobsOptions), with this job's id, attempts or priority on top. */
+export function jobOptions<Q extends QueueName>(queue: Q, job: JobOverrides = {}): (typeof JOB_OPTIONS)[Q] & JobOverrides {
+  const given = Object.fromEntries(Object.entries(job).filter(([, value]) => value !== undefined)) as JobOverrides;
+  return { ...JOB_OPTIONS[queue], ...given };
+}
 
 /** The BullMQ job id of a batch item: `<batchId>-<index>` (BullMQ refuses ':' in ids). */
 export function batchItemId(batchId: string, index: number): string {

@@ -67,6 +67,11 @@ export const jobAcceptedSchema = z
 /** ISO 8601 UTC timestamps (produced by the server, so documented by format rather than a regex). */
 const timestampSchema = z.string().meta({ format: 'date-time' });
 
+/** Epoch milliseconds as such a timestamp; undefined for a moment that has not happened (0 or absent). */
+export function isoTimestamp(ms: number | undefined): string | undefined {
+  return ms ? new Date(ms).toISOString() : undefined;
+}
+
 export const jobViewSchema = z
   .object({
     id: z.string(),
@@ -178,6 +183,7 @@ export type CreateBatchBody = z.infer<typeof createBatchBodySchema>;
 export const batchAcceptedSchema = z
   .object({ id: z.string(), status: batchStatusSchema, links: z.object({ self: z.string(), results: z.string() }) })
   .meta({ id: 'BatchAccepted' });
+export type BatchAccepted = z.infer<typeof batchAcceptedSchema>;
 
 export const batchDryRunSchema = z
   .object({
@@ -191,6 +197,7 @@ export const batchDryRunSchema = z
     etaSeconds: z.number().nonnegative().nullable(),
   })
   .meta({ id: 'BatchDryRun' });
+export type BatchDryRun = z.infer<typeof batchDryRunSchema>;
 
 export const webhookAttemptSchema = z.object({
   at: timestampSchema,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -9,7 +8,6 @@ import { DEFAULT_RESULTS_PREFIX, frameProbsKey, newJobId, uploadKey, type Detect
 import {
   createJobJsonBodySchema,
   createJobMultipartBodySchema,
-  errorBodySchema,
   idempotencyHeadersSchema,
   jobAcceptedSchema,
   jobIdParamsSchema,
@@ -23,10 +21,11 @@ import {
 import { canonicalParams, paramsIssueError, parseVadParams, resolveVadParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
 import { decodeFrameProbs, rescoreFrameProbs } from '@vadfleet/vad-postprocess';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
-import type { IdempotencyKeys } from '@vadfleet/platform/idempotency';
+import { requestFingerprint, type IdempotencyKeys } from '@vadfleet/platform/idempotency';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import { bucketGuard } from '../bucket-guard.js';
-import type { JobStore } from '../job-store.js';
+import type { JobStore } from '@vadfleet/jobs/job-store';
+import { errorResponses as errors } from './error-responses.js';
 
 export interface JobRouteDeps {
   config: ApiConfig;
@@ -38,8 +37,6 @@ export interface JobRouteDeps {
 
 /** Room for multipart boundaries and the params field on top of MAX_UPLOAD_BYTES in the Content-Length check. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
-
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, errorBodySchema]));
 
 /** Zod issues of a JSON body → INVALID_PARAMS naming the field (the shared translation) or BAD_REQUEST for the rest. */
 function bodyError(error: z.ZodError): VadError {
@@ -60,8 +57,6 @@ function parseParamsField(text: string): ResolvedVadParams {
   }
   return parseVadParams(json);
 }
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promise<void> {
   const { config, jobs, idempotency, objectStore, metrics } = deps;
@@ -103,7 +98,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     const output = { bucket: body.output?.s3.bucket ?? config.RESULTS_BUCKET, prefix: body.output?.s3.prefix ?? DEFAULT_RESULTS_PREFIX };
     buckets.output(output.bucket);
     const params = resolveVadParams(body.params);
-    const fingerprint = sha256(JSON.stringify(['s3', body.input.s3.bucket, body.input.s3.key, canonicalParams(params), output.bucket, output.prefix]));
+    const fingerprint = requestFingerprint(['s3', body.input.s3.bucket, body.input.s3.key, canonicalParams(params), output.bucket, output.prefix]);
     const created = await withIdempotency(request, fingerprint, async (id) => {
       const head = await objectStore.head(body.input.s3.bucket, body.input.s3.key);
       if (!head) throw new VadError('INPUT_NOT_FOUND', `s3://${body.input.s3.bucket}/${body.input.s3.key} does not exist.`);
@@ -149,7 +144,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
   };
 
   const storeUpload = async (request: FastifyRequest, part: MultipartFile, params: ResolvedVadParams) => {
-    return withIdempotency(request, sha256(JSON.stringify(['upload', canonicalParams(params)])), async (jobId) => {
+    return withIdempotency(request, requestFingerprint(['upload', canonicalParams(params)]), async (jobId) => {
       const key = uploadKey(request.tenant, jobId);
       const stored = await objectStore.putStream(config.UPLOAD_BUCKET, key, part.file, {
         contentType: part.mimetype || 'application/octet-stream',

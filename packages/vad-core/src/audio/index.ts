@@ -3,3 +3,4 @@ export { openAudio } from './open-audio.js';
 export { detectFormat, type DetectedFormat } from './detect-format.js';
 export { StreamingResampler } from './resampler.js';
 export { BLOCK_SAMPLES } from './sample-blocks.js';
+export { probeWavFormat, type WavFormat } from './wav-header.js';

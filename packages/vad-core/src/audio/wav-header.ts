@@ -4,7 +4,7 @@
  * The data size decides how much is read: nothing after the data chunk is ever taken as audio.
  */
 import { VadError } from '@vadfleet/shared/errors';
-import type { ByteSource } from './byte-source.js';
+import { ByteSource } from './byte-source.js';
 import type { PcmCodec } from './pcm-converter.js';
 
 export interface WavHeader {
@@ -102,6 +102,34 @@ function parseFormat(bytes: Uint8Array): FormatFields {
 
 /** Reads chunks up to the start of the sample data. Throws INVALID_AUDIO/UNSUPPORTED_FORMAT on bad headers. */
 export async function parseWavHeader(src: ByteSource): Promise<WavHeader> {
+  return walkChunks(src, 'data');
+}
+
+/** A WAV header's format, without the size of its data: what its fmt chunk says. */
+export type WavFormat = Omit<WavHeader, 'dataBytes'>;
+
+/**
+ * The format of a WAV/RF64 file from its first bytes (a ranged read of a stored object, say), found by
+ * the same chunk walk as parseWavHeader but stopping at the fmt chunk, so chunks between it and the
+ * data (LIST, bext) need not fit. Null when the bytes are not a WAV header vad-core can decode.
+ */
+export async function probeWavFormat(head: Uint8Array): Promise<WavFormat | null> {
+  if (head.length < 12 || !['RIFF', 'RF64', 'BW64'].includes(fourCC(head, 0))) return null;
+  const src = new ByteSource((async function* () {
+    yield head;
+  })());
+  try {
+    return await walkChunks(src, 'fmt ');
+  } catch {
+    return null;
+  } finally {
+    src.close();
+  }
+}
+
+async function walkChunks(src: ByteSource, until: 'data'): Promise<WavHeader>;
+async function walkChunks(src: ByteSource, until: 'fmt '): Promise<WavFormat>;
+async function walkChunks(src: ByteSource, until: 'data' | 'fmt '): Promise<WavHeader | WavFormat> {
   if ((await src.fill(12)) < 12) throw invalid('the stream ends inside the RIFF header');
   const riff = src.peek(12);
   const container = fourCC(riff, 0) === 'RIFF' ? 'wav' : 'rf64';
@@ -135,6 +163,7 @@ export async function parseWavHeader(src: ByteSource): Promise<WavHeader> {
       const body = src.peek(size);
       if (id === 'fmt ') {
         if (!format) format = parseFormat(body);
+        if (until === 'fmt ') return { container, ...format };
       } else {
         const size64 = readUint64(new DataView(body.buffer, body.byteOffset, size), 8);
         ds64DataBytes = size64 === 0 ? null : size64;

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import { BATCH_ITEM_PRIORITY, DETECT_JOB_NAME, parseBatchItemId, type DetectJobData } from '@vadfleet/shared/queue';
-import type { BatchSpec, BatchStore } from '@vadfleet/platform/batch-store';
-import { DETECT_JOB_OPTIONS, type DetectQueue } from '@vadfleet/platform/queue';
+import { BATCH_ITEM_PRIORITY, DETECT_JOB_NAME, DETECT_QUEUE_NAME, jobOptions, parseBatchItemId, type DetectJobData } from '@vadfleet/shared/queue';
+import type { DetectQueue } from '@vadfleet/platform/queue';
+import type { BatchSpec } from './batch-spec.js';
+import type { BatchStore } from './batch-store.js';
 
 export interface BatchFeederOptions {
   store: BatchStore;
@@ -84,7 +85,7 @@ export class BatchFeeder {
         batch: { id: batchId, index },
       };
       // The item id is the job id: adding it again (reconciliation) is a no-op while the job exists.
-      jobs.push({ name: DETECT_JOB_NAME, data, opts: { ...DETECT_JOB_OPTIONS, jobId: itemId, priority: BATCH_ITEM_PRIORITY } });
+      jobs.push({ name: DETECT_JOB_NAME, data, opts: jobOptions(DETECT_QUEUE_NAME, { jobId: itemId, priority: BATCH_ITEM_PRIORITY }) });
     }
     if (jobs.length) await this.options.queue.addBulk(jobs as Parameters<DetectQueue['addBulk']>[0]);
   }

@@ -1,34 +1,15 @@
 import type { Redis } from 'ioredis';
 import { VadError, type ErrorData } from '@vadfleet/shared/errors';
-import { FLEET_BUCKET_MS, parseBatchItemId, queueKeys, type ObjectRef } from '@vadfleet/shared/queue';
-import type { BatchStatus } from '@vadfleet/shared/schemas';
-import type { ResolvedVadParams } from '@vadfleet/shared/vad-params';
-import type { BatchSource, ListedObject } from './batch-listing.js';
+import { FLEET_BUCKET_MS, parseBatchItemId, queueKeys } from '@vadfleet/shared/queue';
+import { batchStatusSchema, errorDataSchema, webhookAttemptSchema, type BatchStatus } from '@vadfleet/shared/schemas';
+import { APPEND_PAGE, FEED, FINISH_ITEM, STOP } from './batch-scripts.js';
+import { batchSpecSchema, decodeItemRecord, encodeItemRecord, listedObjectSchema, type BatchSpec, type ItemRecord, type ListedObject, type WebhookAttempt } from './batch-spec.js';
 
 /**
- * Batches in Redis (design: docs/batches.md). Every counter changes inside a Lua script, so many
- * workers finishing items at once never lose an update, and an item's terminal state is written with
- * HSETNX: a call retried after a worker crash is counted once.
+ * Batches in Redis (design: docs/batches.md). Every counter changes inside a Lua script (batch-scripts),
+ * so many workers finishing items at once never lose an update, and an item's terminal state is written
+ * with HSETNX: a call retried after a worker crash is counted once.
  */
-
-/** What the API accepted, stored once in the batch hash. */
-export interface BatchSpec {
-  source: BatchSource;
-  params: ResolvedVadParams;
-  roles: Record<string, 'agent' | 'customer'>;
-  output: { bucket: string; prefix: string };
-  webhookUrl?: string;
-}
-
-export type ItemOutcome = 'completed' | 'failed' | 'cancelled';
-
-/** The terminal record of one item. */
-export interface ItemRecord {
-  s: ItemOutcome;
-  result?: ObjectRef;
-  durationMs?: number;
-  error?: ErrorData;
-}
 
 export interface BatchState {
   id: string;
@@ -50,13 +31,6 @@ export interface BatchState {
   webhookDelivered: boolean;
 }
 
-export interface WebhookAttempt {
-  at: string;
-  status: number | null;
-  ok: boolean;
-  error?: ErrorData;
-}
-
 /** Batch metadata outlives the batch by as long as job results are kept by BullMQ's failed retention. */
 const RETENTION_SECONDS = 8 * 86_400;
 /** The fleet-throughput window: buckets of FLEET_BUCKET_MS over the last five minutes. */
@@ -64,129 +38,12 @@ const FLEET_WINDOW_BUCKETS = 30;
 
 const FINISHED: readonly BatchStatus[] = ['completed', 'cancelled', 'failed'];
 
-// KEYS: batch, items, pending, feederTenantBatches, feederTenants, itemTotals, activeBatches
-// ARGV: expectedTotal, nextCursor, listingDone, batchId, tenant, skipped, now, item JSON...
-// Returns -2 if the batch no longer lists (cancelled/failed), -1 if another expander appended this page
-// already, 2 if the batch finished with this call, else 1.
-const APPEND_PAGE = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'expanding' then return -2 end
-local total = tonumber(redis.call('HGET', KEYS[1], 'total') or '0')
-if total ~= tonumber(ARGV[1]) then return -1 end
-local n = #ARGV - 7
-for i = 1, n do
-  redis.call('HSET', KEYS[2], total + i - 1, ARGV[7 + i])
-  redis.call('RPUSH', KEYS[3], total + i - 1)
-end
-total = total + n
-redis.call('HSET', KEYS[1], 'total', total, 'cursor', ARGV[2])
-if n > 0 then
-  redis.call('LREM', KEYS[4], 0, ARGV[4])
-  redis.call('RPUSH', KEYS[4], ARGV[4])
-  redis.call('LREM', KEYS[5], 0, ARGV[5])
-  redis.call('RPUSH', KEYS[5], ARGV[5])
-  redis.call('HINCRBY', KEYS[6], 'enqueued', n)
-end
-if tonumber(ARGV[6]) > 0 then redis.call('HINCRBY', KEYS[6], 'skipped', ARGV[6]) end
-if ARGV[3] == '1' then
-  redis.call('HSET', KEYS[1], 'listed', '1', 'status', 'running')
-  local done = tonumber(redis.call('HGET', KEYS[1], 'completed') or '0') + tonumber(redis.call('HGET', KEYS[1], 'failed') or '0') + tonumber(redis.call('HGET', KEYS[1], 'cancelled') or '0')
-  if done >= total then
-    redis.call('HSET', KEYS[1], 'status', 'completed', 'finishedAt', ARGV[7])
-    redis.call('SREM', KEYS[7], ARGV[4])
-    return 2
-  end
-end
-return 1
-`;
-
-// Moves up to ARGV[4] items from batches' pending lists to the in-flight sets: tenants round-robin,
-// a tenant's batches round-robin, at most ARGV[2] in flight per tenant. Keys are derived from the
-// prefix ARGV[1] (all share its hash tag). Returns a flat list tenant, itemId, tenant, itemId, ...
-const FEED = `
-local prefix, cap, now, maxOut = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
-local tenantsKey = prefix .. ':feeder:tenants'
-local out = {}
-local progress = true
-while progress and #out < 2 * maxOut do
-  progress = false
-  local nt = redis.call('LLEN', tenantsKey)
-  for i = 1, nt do
-    if #out >= 2 * maxOut then break end
-    local t = redis.call('LMOVE', tenantsKey, tenantsKey, 'LEFT', 'RIGHT')
-    if not t then break end
-    local inflightKey = prefix .. ':feeder:tenant:' .. t .. ':inflight'
-    local batchesKey = prefix .. ':feeder:tenant:' .. t .. ':batches'
-    if redis.call('SCARD', inflightKey) < cap then
-      local nb = redis.call('LLEN', batchesKey)
-      for j = 1, nb do
-        local b = redis.call('LMOVE', batchesKey, batchesKey, 'LEFT', 'RIGHT')
-        if not b then break end
-        local batchKey = prefix .. ':batch:' .. b
-        local idx = redis.call('LPOP', batchKey .. ':pending')
-        if redis.call('LLEN', batchKey .. ':pending') == 0 then redis.call('LREM', batchesKey, 0, b) end
-        if idx then
-          local id = b .. '-' .. idx
-          redis.call('SADD', inflightKey, id)
-          redis.call('HINCRBY', batchKey, 'inflight', 1)
-          redis.call('HSETNX', batchKey, 'startedAt', now)
-          out[#out + 1] = t
-          out[#out + 1] = id
-          progress = true
-          break
-        end
-      end
-    end
-    if redis.call('LLEN', batchesKey) == 0 then redis.call('LREM', tenantsKey, 0, t) end
-  end
-end
-return out
-`;
-
-// KEYS: batch, done, inflight, activeBatches, itemTotals
-// ARGV: index, itemId, record JSON, outcome, audioMs, now, batchId
-// Returns {1 if counted now else 0, batch status after}.
-const FINISH_ITEM = `
-if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[3]) == 0 then
-  return {0, redis.call('HGET', KEYS[1], 'status') or ''}
-end
-if redis.call('SREM', KEYS[3], ARGV[2]) == 1 then redis.call('HINCRBY', KEYS[1], 'inflight', -1) end
-redis.call('HINCRBY', KEYS[1], ARGV[4], 1)
-if ARGV[4] ~= 'cancelled' then redis.call('HINCRBY', KEYS[5], ARGV[4], 1) end
-if tonumber(ARGV[5]) > 0 then redis.call('HINCRBY', KEYS[1], 'audioMs', ARGV[5]) end
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'running' then
-  local done = tonumber(redis.call('HGET', KEYS[1], 'completed') or '0') + tonumber(redis.call('HGET', KEYS[1], 'failed') or '0') + tonumber(redis.call('HGET', KEYS[1], 'cancelled') or '0')
-  if done >= tonumber(redis.call('HGET', KEYS[1], 'total')) then
-    redis.call('HSET', KEYS[1], 'status', 'completed', 'finishedAt', ARGV[6])
-    redis.call('SREM', KEYS[4], ARGV[7])
-    status = 'completed'
-  end
-end
-return {1, status}
-`;
-
-// Ends a batch that has not finished: its pending items are dropped and counted as cancelled at once.
-// KEYS: batch, pending, activeBatches; ARGV: status (cancelled|failed), now, batchId, error JSON or ''
-// Returns the number of pending items dropped, or -1 if the batch had already ended.
-const STOP = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status or status == 'completed' or status == 'cancelled' or status == 'failed' then return -1 end
-local n = redis.call('LLEN', KEYS[2])
-redis.call('DEL', KEYS[2])
-redis.call('HINCRBY', KEYS[1], 'cancelled', n)
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finishedAt', ARGV[2], 'listed', '1')
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[4]) end
-redis.call('SREM', KEYS[3], ARGV[3])
-return n
-`;
-
 /** A literal in a Redis MATCH pattern. */
 const escapeGlob = (s: string) => s.replace(/[[\]?*\\]/g, '\\$&');
 
 type Scripts = {
   appendPage(keys: string[], args: (string | number)[]): Promise<number>;
-  feed(args: (string | number)[]): Promise<string[]>;
+  feed(keys: string[], args: (string | number)[]): Promise<string[]>;
   finishItem(keys: string[], args: (string | number)[]): Promise<[number, string]>;
   stopBatch(keys: string[], args: (string | number)[]): Promise<number>;
 };
@@ -197,18 +54,18 @@ export class BatchStore {
 
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
   ) {
     this.keys = queueKeys(prefix);
     // defineCommand is idempotent per connection; EVALSHA with EVAL fallback.
     redis.defineCommand('vadfleetBatchAppendPage', { lua: APPEND_PAGE });
-    redis.defineCommand('vadfleetBatchFeed', { lua: FEED, numberOfKeys: 0 });
+    redis.defineCommand('vadfleetBatchFeed', { lua: FEED });
     redis.defineCommand('vadfleetBatchFinishItem', { lua: FINISH_ITEM, numberOfKeys: 5 });
     redis.defineCommand('vadfleetBatchStop', { lua: STOP, numberOfKeys: 3 });
     const r = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     this.scripts = {
       appendPage: (keys, args) => r.vadfleetBatchAppendPage(keys.length, ...keys, ...args) as Promise<number>,
-      feed: (args) => r.vadfleetBatchFeed(...args) as Promise<string[]>,
+      feed: (keys, args) => r.vadfleetBatchFeed(keys.length, ...keys, ...args) as Promise<string[]>,
       finishItem: (keys, args) => r.vadfleetBatchFinishItem(...keys, ...args) as Promise<[number, string]>,
       stopBatch: (keys, args) => r.vadfleetBatchStop(...keys, ...args) as Promise<number>,
     };
@@ -217,21 +74,18 @@ export class BatchStore {
   /** Records a new batch in state `expanding`; the expand job then lists its input. */
   async create(batchId: string, tenant: string, spec: BatchSpec, now = Date.now()): Promise<void> {
     const key = this.keys.batch(batchId);
-    const index = this.keys.tenantBatches(tenant);
     await this.redis
       .multi()
       .hset(key, { tenant, status: 'expanding', spec: JSON.stringify(spec), createdAt: String(now), total: '0', cursor: '' })
       .expire(key, RETENTION_SECONDS)
-      .zadd(index, now, batchId)
-      .zremrangebyscore(index, '-inf', now - RETENTION_SECONDS * 1000)
-      .expire(index, RETENTION_SECONDS)
       .sadd(this.keys.activeBatches, batchId)
       .exec();
   }
 
   /** Only the batch's status (null when it is gone): what every item checks before it starts, without the spec. */
   async status(batchId: string): Promise<BatchStatus | null> {
-    return (await this.redis.hget(this.keys.batch(batchId), 'status')) as BatchStatus | null;
+    const status = await this.redis.hget(this.keys.batch(batchId), 'status');
+    return status === null ? null : batchStatusSchema.parse(status);
   }
 
   async get(batchId: string): Promise<BatchState | null> {
@@ -241,8 +95,8 @@ export class BatchStore {
     return {
       id: batchId,
       tenant: raw.tenant,
-      status: raw.status as BatchStatus,
-      spec: JSON.parse(raw.spec) as BatchSpec,
+      status: batchStatusSchema.parse(raw.status),
+      spec: batchSpecSchema.parse(JSON.parse(raw.spec)),
       createdAt: n(raw.createdAt),
       startedAt: raw.startedAt ? Number(raw.startedAt) : undefined,
       finishedAt: raw.finishedAt ? Number(raw.finishedAt) : undefined,
@@ -254,7 +108,7 @@ export class BatchStore {
       failed: n(raw.failed),
       cancelled: n(raw.cancelled),
       audioMs: n(raw.audioMs),
-      error: raw.error ? (JSON.parse(raw.error) as ErrorData) : undefined,
+      error: raw.error ? errorDataSchema.parse(JSON.parse(raw.error)) : undefined,
       webhookDelivered: raw.webhookDelivered === '1',
     };
   }
@@ -283,7 +137,25 @@ export class BatchStore {
 
   /** Hands out up to `max` pending items (see FEED); at most `perTenant` of a tenant's items in flight. */
   async feed(perTenant: number, max: number): Promise<{ tenant: string; itemId: string }[]> {
-    const flat = await this.scripts.feed([this.prefix, perTenant, Date.now(), max]);
+    const k = this.keys;
+    const tenants = await this.redis.lrange(k.feederTenants, 0, -1);
+    if (!tenants.length) return [];
+    const lists = tenants.reduce((p, tenant) => p.lrange(k.feederTenantBatches(tenant), 0, -1), this.redis.pipeline());
+    const batchesOf = ((await lists.exec()) ?? []).map(([err, ids]) => {
+      if (err) throw err;
+      return ids as string[];
+    });
+    const keys = [k.feederTenants];
+    const args: (string | number)[] = [perTenant, Date.now(), max, tenants.length];
+    tenants.forEach((tenant, i) => {
+      keys.push(k.feederInFlight(tenant), k.feederTenantBatches(tenant));
+      args.push(tenant, batchesOf[i].length);
+      for (const batchId of batchesOf[i]) {
+        keys.push(k.batch(batchId), k.batchPending(batchId));
+        args.push(batchId);
+      }
+    });
+    const flat = await this.scripts.feed(keys, args);
     const out: { tenant: string; itemId: string }[] = [];
     for (let i = 0; i < flat.length; i += 2) out.push({ tenant: flat[i], itemId: flat[i + 1] });
     return out;
@@ -315,7 +187,7 @@ export class BatchStore {
 
   async item(batchId: string, index: number): Promise<ListedObject | null> {
     const raw = await this.redis.hget(this.keys.batchItems(batchId), String(index));
-    return raw ? (JSON.parse(raw) as ListedObject) : null;
+    return raw ? listedObjectSchema.parse(JSON.parse(raw)) : null;
   }
 
   /**
@@ -327,7 +199,7 @@ export class BatchStore {
     const k = this.keys;
     const [counted, status] = await this.scripts.finishItem(
       [k.batch(batchId), k.batchDone(batchId), k.feederInFlight(tenant), k.activeBatches, k.batchItemTotals],
-      [index, itemId, JSON.stringify(record), record.s, Math.round(record.durationMs ?? 0), Date.now(), batchId],
+      [index, itemId, encodeItemRecord(record), record.outcome, Math.round(record.durationMs ?? 0), Date.now(), batchId],
     );
     if (counted) await this.redis.expire(k.batchDone(batchId), RETENTION_SECONDS);
     return { counted: counted === 1, status: status as BatchStatus };
@@ -347,13 +219,9 @@ export class BatchStore {
     const [objects, records] = await Promise.all([this.redis.hmget(this.keys.batchItems(batchId), ...fields), this.redis.hmget(this.keys.batchDone(batchId), ...fields)]);
     return fields.map((_, i) => ({
       index: from + i,
-      object: objects[i] ? (JSON.parse(objects[i]!) as ListedObject) : null,
-      record: records[i] ? (JSON.parse(records[i]!) as ItemRecord) : null,
+      object: objects[i] ? listedObjectSchema.parse(JSON.parse(objects[i]!)) : null,
+      record: records[i] ? decodeItemRecord(records[i]!) : null,
     }));
-  }
-
-  async list(tenant: string, limit: number): Promise<string[]> {
-    return this.redis.zrevrange(this.keys.tenantBatches(tenant), 0, limit - 1);
   }
 
   isFinished(status: BatchStatus): boolean {
@@ -370,7 +238,7 @@ export class BatchStore {
   }
 
   async webhookAttempts(batchId: string): Promise<WebhookAttempt[]> {
-    return (await this.redis.lrange(this.keys.batchWebhookAttempts(batchId), 0, -1)).map((a) => JSON.parse(a) as WebhookAttempt);
+    return (await this.redis.lrange(this.keys.batchWebhookAttempts(batchId), 0, -1)).map((a) => webhookAttemptSchema.parse(JSON.parse(a)));
   }
 
   // ---- fleet throughput and metrics ----

@@ -1,17 +1,12 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { VadError } from '@vadfleet/shared/errors';
-import {
-  DETECT_JOB_NAME,
-  decodeJobError,
-  detectJobResultSchema,
-  jobProgressSchema,
-  queueKeys,
-  type DetectJobData,
-} from '@vadfleet/shared/queue';
-import type { JobStatus, JobView } from '@vadfleet/shared/schemas';
+import { DETECT_JOB_NAME, queueKeys, type DetectJobData } from '@vadfleet/shared/queue';
+import { isoTimestamp, type JobView } from '@vadfleet/shared/schemas';
 import type { DetectQueue } from '@vadfleet/platform/queue';
 import { requestCancellation } from '@vadfleet/platform/cancel-signal';
+import { decodeCursor, encodeCursor } from './job-cursor.js';
+import { jobView } from './job-view.js';
 
 /** Index entries and job metadata outlive BullMQ's longest retention (failed jobs: 7 days) by a day. */
 const INDEX_RETENTION_MS = 8 * 24 * 3600 * 1000;
@@ -47,24 +42,6 @@ function parseMeta(raw: Record<string, string>): JobMeta | null {
     status: raw.status === 'cancelled' ? 'cancelled' : undefined,
     cancelledAt: raw.cancelledAt ? Number(raw.cancelledAt) : undefined,
   };
-}
-
-function iso(ms: number | undefined): string | undefined {
-  return ms ? new Date(ms).toISOString() : undefined;
-}
-
-function encodeCursor(score: number, jobId: string): string {
-  return Buffer.from(JSON.stringify([score, jobId])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') return [value[0], value[1]];
-  } catch {
-    // fall through
-  }
-  throw new VadError('BAD_REQUEST', 'The cursor is invalid; pass `nextCursor` from the previous page unchanged.');
 }
 
 /**
@@ -150,47 +127,15 @@ export class JobStore {
         id: jobId,
         status: 'cancelled',
         progress: { audioMsDone: 0 },
-        createdAt: iso(meta.acceptedAt)!,
-        finishedAt: iso(meta.cancelledAt),
+        createdAt: isoTimestamp(meta.acceptedAt)!,
+        finishedAt: isoTimestamp(meta.cancelledAt),
         error: { code: 'JOB_CANCELLED', message: 'The job was cancelled before it started.' },
         attempts: 0,
       };
       return { view, job, state: 'cancelled' };
     }
     if (!job) throw new VadError('NOT_FOUND', `Job ${jobId} has expired.`);
-    return { view: this.toView(job, state), job, state };
-  }
-
-  private toView(job: QueueJob, state: string): JobView {
-    let status: JobStatus;
-    if (state === 'active') status = 'active';
-    else if (state === 'completed') status = 'completed';
-    else if (state === 'failed') status = 'failed';
-    else status = 'queued'; // waiting, prioritized, delayed (retry backoff), waiting-children
-    const progress = jobProgressSchema.safeParse(job.progress);
-    const view: JobView = {
-      id: job.id!,
-      status,
-      progress: progress.success ? progress.data : { audioMsDone: 0 },
-      createdAt: iso(job.data.acceptedAt ?? job.timestamp)!,
-      startedAt: iso(job.processedOn),
-      finishedAt: status === 'completed' || status === 'failed' ? iso(job.finishedOn) : undefined,
-      attempts: job.attemptsMade,
-    };
-    if (status === 'completed') {
-      const result = detectJobResultSchema.safeParse(job.returnvalue);
-      if (result.success) {
-        view.result = result.data.result;
-        view.cached = result.data.cached;
-        view.timings = result.data.timings;
-        view.progress = { audioMsDone: result.data.durationMs, audioMsTotal: result.data.durationMs };
-      }
-    }
-    if (status === 'failed') {
-      view.error = decodeJobError(job.failedReason);
-      if (view.error.code === 'JOB_CANCELLED') view.status = 'cancelled';
-    }
-    return view;
+    return { view: jobView(job, state), job, state };
   }
 
   /** A page of the tenant's jobs, newest first. */

@@ -1,10 +1,11 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { toVadError } from '@vadfleet/shared/errors';
-import { batchExpandJobDataSchema, encodeJobError } from '@vadfleet/shared/queue';
-import type { BatchStore } from '@vadfleet/platform/batch-store';
-import { listBatchPage } from '@vadfleet/platform/batch-listing';
+import { batchExpandJobDataSchema } from '@vadfleet/shared/queue';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
+import { isFinalFailure, toJobFailure } from '@vadfleet/platform/queue';
+import { listBatchPage } from './batch-listing.js';
+import type { BatchStore } from './batch-store.js';
 
 export interface BatchExpanderDeps {
   batches: BatchStore;
@@ -31,14 +32,12 @@ export function createBatchExpander(deps: BatchExpanderDeps) {
       try {
         page = await listBatchPage(deps.objectStore, state.spec.source, state.cursor);
       } catch (err) {
+        const failure = toJobFailure(err);
+        if (!isFinalFailure(failure, job.attemptsMade + 1, job)) throw failure;
         const error = toVadError(err);
-        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        if (!error.retryable || last) {
-          await deps.batches.stop(batchId, 'failed', error.toData());
-          deps.log.warn({ batchId, code: error.code }, 'batch listing failed');
-          throw new UnrecoverableError(encodeJobError(error.toData()));
-        }
-        throw new Error(encodeJobError(error.toData()), { cause: err });
+        await deps.batches.stop(batchId, 'failed', error.toData());
+        deps.log.warn({ batchId, code: error.code }, 'batch listing failed');
+        throw new UnrecoverableError(failure.message);
       }
       const outcome = await deps.batches.appendPage(state, state.total, page.objects, page.skipped, page.nextCursor);
       if (page.objects.length) deps.onItems();

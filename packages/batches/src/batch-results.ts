@@ -1,8 +1,8 @@
 import type { CallQa } from '@vadfleet/qa-analytics/call-qa';
 import { toVadError } from '@vadfleet/shared/errors';
-import type { BatchState, BatchStore, ItemRecord } from '@vadfleet/platform/batch-store';
-import type { ListedObject } from '@vadfleet/platform/batch-listing';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
+import type { ItemRecord, ListedObject } from './batch-spec.js';
+import type { BatchState, BatchStore } from './batch-store.js';
 
 /** Items read from Redis at once; their result JSONs are fetched in parallel up to FETCH_CONCURRENCY. */
 const PAGE = 100;
@@ -26,7 +26,7 @@ async function* outcomes(store: BatchStore, objectStore: ObjectStore, batch: Bat
       await Promise.all(
         page.slice(i, i + FETCH_CONCURRENCY).map(async (item) => {
           const ref = item.record?.result;
-          if (item.record?.s !== 'completed' || !ref) return;
+          if (item.record?.outcome !== 'completed' || !ref) return;
           try {
             item.result = (await objectStore.getJson(ref.bucket, ref.key)) as Record<string, unknown>;
           } catch (err) {
@@ -50,7 +50,7 @@ export async function* batchResultsNdjson(store: BatchStore, objectStore: Object
     const line = {
       index: o.index,
       key: o.object?.key ?? null,
-      status: o.record?.s ?? openStatus(batch),
+      status: o.record?.outcome ?? openStatus(batch),
       error: o.record?.error,
       durationMs: o.record?.durationMs,
       resultRef: o.record?.result,
@@ -93,7 +93,7 @@ export async function* batchResultsCsv(store: BatchStore, objectStore: ObjectSto
     };
     const row = [
       o.object?.key,
-      o.record?.s ?? openStatus(batch),
+      o.record?.outcome ?? openStatus(batch),
       o.record?.error?.code,
       o.record?.durationMs,
       ...channel(0),

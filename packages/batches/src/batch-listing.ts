@@ -1,21 +1,7 @@
 import { ListObjectsV2Command, S3ServiceException } from '@aws-sdk/client-s3';
 import { VadError } from '@vadfleet/shared/errors';
-import type { ObjectStore } from './object-store.js';
-
-/** What a batch reads: a prefix (optionally filtered) or an explicit list of keys, in one bucket. */
-export interface BatchSource {
-  bucket: string;
-  prefix?: string;
-  keys?: readonly string[];
-  suffix?: string;
-  glob?: string;
-}
-
-export interface ListedObject {
-  key: string;
-  size?: number;
-  etag?: string;
-}
+import type { ObjectStore } from '@vadfleet/platform/object-store';
+import type { BatchSource, ListedObject } from './batch-spec.js';
 
 export interface ListedPage {
   objects: ListedObject[];

@@ -2,8 +2,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ensureRedis } from '@vadfleet/testkit/redis-server';
 import { randomPrefix } from '@vadfleet/testkit/names';
+import { queueKeys } from '@vadfleet/shared/queue';
 import { resolveVadParams } from '@vadfleet/shared/vad-params';
-import { BatchStore, type BatchSpec } from './batch-store.js';
+import { BatchStore } from './batch-store.js';
+import type { BatchSpec } from './batch-spec.js';
 import { globToRegExp } from './batch-listing.js';
 
 let redis: Redis;
@@ -36,7 +38,7 @@ test('counters stay exact when many clients finish items at once, each item coun
   // Every item finished twice (a retry after a crash), from two connections, all at once.
   const outcomes = await Promise.all(
     [...fed, ...fed].map(({ itemId }, i) =>
-      stores[i % 2].finishItem('t1', itemId, Number(itemId.split('-')[1]) % 10 === 0 ? { s: 'failed', error: { code: 'INVALID_AUDIO', message: 'x' } } : { s: 'completed', durationMs: 1000 }),
+      stores[i % 2].finishItem('t1', itemId, Number(itemId.split('-')[1]) % 10 === 0 ? { outcome: 'failed', error: { code: 'INVALID_AUDIO', message: 'x' } } : { outcome: 'completed', durationMs: 1000 }),
     ),
   );
   expect(outcomes.filter((o) => o.counted)).toHaveLength(200);
@@ -56,7 +58,7 @@ test('the feeder caps each tenant and alternates between tenants and between a t
   expect(first.filter((f) => f.tenant === 'tb')).toHaveLength(4);
   expect(new Set(first.filter((f) => f.tenant === 'ta').map((f) => f.itemId.split('-')[0]))).toEqual(new Set(['a1', 'a2']));
   expect(await store.feed(4, 100)).toEqual([]); // every tenant at its cap
-  await store.finishItem('ta', first[0].itemId, { s: 'completed' });
+  await store.finishItem('ta', first[0].itemId, { outcome: 'completed' });
   expect(await store.feed(4, 100)).toHaveLength(1);
 });
 
@@ -85,4 +87,26 @@ test('glob filters', () => {
   expect(globToRegExp('calls/*.wav').test('calls/x/a.wav')).toBe(false);
   expect(globToRegExp('calls/**.wav').test('calls/x/a.wav')).toBe(true);
   expect(globToRegExp('c?lls/a.wav').test('calls/a.wav')).toBe(true);
+});
+
+test('item records are stored with the outcome under `s`, as every version wrote them, and read back typed', async () => {
+  const prefix = randomPrefix();
+  const store = new BatchStore(redis, prefix);
+  await batchOf(store, 'r', 't', 2);
+  const [first, second] = await store.feed(10, 10);
+  await store.finishItem('t', first.itemId, { outcome: 'completed', result: { bucket: 'out', key: 'b/t/r-0.json' }, durationMs: 1500 });
+  // A record as an earlier version wrote it.
+  await redis.hset(queueKeys(prefix).batchDone('r'), '1', JSON.stringify({ s: 'failed', error: { code: 'INVALID_AUDIO', message: 'x' } }));
+  expect(JSON.parse((await redis.hget(queueKeys(prefix).batchDone('r'), '0'))!)).toMatchObject({ s: 'completed', durationMs: 1500 });
+  const page = await store.itemsPage('r', 0, 2);
+  expect(page.map((p) => p.record?.outcome)).toEqual(['completed', 'failed']);
+  expect(second.itemId).toBe('r-1');
+});
+
+test('a damaged stored spec fails where it is read instead of travelling on as a cast', async () => {
+  const prefix = randomPrefix();
+  const store = new BatchStore(redis, prefix);
+  await store.create('d', 't', spec);
+  await redis.hset(queueKeys(prefix).batch('d'), 'spec', JSON.stringify({ source: { bucket: 'in' } }));
+  await expect(store.get('d')).rejects.toThrow();
 });

@@ -1,37 +1,37 @@
 import type { Queue } from 'bullmq';
 import { VadError } from '@vadfleet/shared/errors';
-import { WEBHOOK_JOB_NAME, batchItemId, type DetectJobData } from '@vadfleet/shared/queue';
-import type { BatchStore, ItemRecord } from '@vadfleet/platform/batch-store';
+import { WEBHOOK_JOB_NAME, WEBHOOK_QUEUE_NAME, batchItemId, jobOptions, type DetectJobData } from '@vadfleet/shared/queue';
+import type { ItemRecord } from './batch-spec.js';
+import type { BatchStore } from './batch-store.js';
 
 export interface BatchItemsOptions {
   store: BatchStore;
   webhookQueue: Queue;
-  webhookAttempts: number;
+  /** WEBHOOK_ATTEMPTS (default: the webhook queue's, see jobOptions). */
+  webhookAttempts?: number;
   /** Called when an item ends (its tenant's slot is free): the feeder tops up at once. */
   onSlotFreed(): void;
 }
 
-/** The retention and retry policy of webhook jobs. */
-export function webhookJobOptions(attempts: number, jobId: string) {
-  return { jobId, attempts, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } };
-}
+/** The part of a detection job's data that says which batch item it is. */
+export type BatchItemData = Pick<DetectJobData, 'tenant' | 'batch'>;
 
 /**
- * What a detection job does differently when it is a batch item: it is refused if its batch was
+ * What a detection job means to its batch when it is a batch item: it is refused if its batch was
  * cancelled meanwhile, and its terminal state is recorded once in the batch (the last item to end
- * completes the batch and enqueues its webhook).
+ * completes the batch and enqueues its webhook). Used through withBatchItemBookkeeping.
  */
 export class BatchItems {
   constructor(private readonly options: BatchItemsOptions) {}
 
-  async beforeStart(data: DetectJobData): Promise<void> {
+  async beforeStart(data: BatchItemData): Promise<void> {
     if (!data.batch) return;
     const status = await this.options.store.status(data.batch.id);
     if (!status || status === 'cancelled' || status === 'failed') throw new VadError('JOB_CANCELLED', 'The batch was cancelled before this call started.');
   }
 
-  /** Idempotent: a second call for the same item (retry after a crash, the failed-event backstop) is not counted. */
-  async finished(data: DetectJobData, record: ItemRecord): Promise<boolean> {
+  /** Idempotent: a second call for the same item (a retry after a crash) is not counted. */
+  async finished(data: BatchItemData, record: ItemRecord): Promise<boolean> {
     if (!data.batch) return false;
     const { store } = this.options;
     const { counted, status } = await store.finishItem(data.tenant, batchItemId(data.batch.id, data.batch.index), record);
@@ -44,6 +44,6 @@ export class BatchItems {
   async batchCompleted(batchId: string): Promise<void> {
     const batch = await this.options.store.get(batchId);
     if (!batch?.spec.webhookUrl) return;
-    await this.options.webhookQueue.add(WEBHOOK_JOB_NAME, { batchId }, webhookJobOptions(this.options.webhookAttempts, `${batchId}-webhook`));
+    await this.options.webhookQueue.add(WEBHOOK_JOB_NAME, { batchId }, jobOptions(WEBHOOK_QUEUE_NAME, { jobId: `${batchId}-webhook`, attempts: this.options.webhookAttempts }));
   }
 }

@@ -2,8 +2,9 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { VadError } from '@vadfleet/shared/errors';
 import { encodeJobError, webhookJobDataSchema } from '@vadfleet/shared/queue';
-import type { BatchStore } from '@vadfleet/platform/batch-store';
+import { isoTimestamp } from '@vadfleet/shared/schemas';
 import { deliverWebhook } from '@vadfleet/platform/webhooks/deliver-webhook';
+import type { BatchStore } from './batch-store.js';
 
 export interface BatchWebhookDeps {
   batches: BatchStore;
@@ -27,7 +28,7 @@ export function createBatchWebhookProcessor(deps: BatchWebhookDeps) {
     const batch = await deps.batches.get(batchId);
     if (!batch?.spec.webhookUrl || batch.webhookDelivered) return { delivered: batch?.webhookDelivered ?? false };
     const secret = deps.tenantSecrets[batch.tenant] ?? deps.secret;
-    if (!secret) throw new UnrecoverableError(encodeJobError({ code: 'WEBHOOK_NOT_ALLOWED', message: 'No webhook secret is configured (WEBHOOK_SECRET).' }));
+    if (!secret) throw new UnrecoverableError(encodeJobError({ code: 'SERVICE_NOT_CONFIGURED', message: 'No webhook secret is configured (WEBHOOK_SECRET).' }));
     const body = JSON.stringify({
       event: 'batch.completed',
       batch: {
@@ -35,7 +36,7 @@ export function createBatchWebhookProcessor(deps: BatchWebhookDeps) {
         status: batch.status,
         counts: { total: batch.total, completed: batch.completed, failed: batch.failed, cancelled: batch.cancelled },
         audioMsProcessed: batch.audioMs,
-        finishedAt: batch.finishedAt ? new Date(batch.finishedAt).toISOString() : undefined,
+        finishedAt: isoTimestamp(batch.finishedAt),
         links: { self: `/v1/batches/${batch.id}`, results: `/v1/batches/${batch.id}/results` },
       },
     });
