@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJobError, encodeJobError, jobIdSchema, newJobId, queueKeys, resultKey, uploadKey } from './queue.js';
+import { BATCH_EXPAND_QUEUE_NAME, DETECT_QUEUE_NAME, WEBHOOK_QUEUE_NAME, decodeJobError, encodeJobError, jobIdSchema, jobOptions, newJobId, queueKeys, resultKey, uploadKey } from './queue.js';
 
 describe('queue contract', () => {
   it('makes unguessable ids BullMQ accepts (no ":")', () => {
@@ -29,5 +29,13 @@ describe('queue contract', () => {
     expect(resultKey('results', 't', 'j')).toBe('results/t/j.json');
     expect(resultKey('a/b/', 't', 'j')).toBe('a/b/t/j.json');
     expect(resultKey('', 't', 'j')).toBe('t/j.json');
+  });
+
+  it('sets each queue\'s attempts, backoff and retention in one place; a job adds its id, attempts or priority', () => {
+    expect(jobOptions(DETECT_QUEUE_NAME)).toMatchObject({ attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86_400, count: 10_000 } });
+    expect(jobOptions(BATCH_EXPAND_QUEUE_NAME, { jobId: 'b' })).toEqual({ jobId: 'b', attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 604_800 } });
+    expect(jobOptions(WEBHOOK_QUEUE_NAME, { attempts: 3 })).toMatchObject({ attempts: 3, backoff: { type: 'exponential', delay: 2000 } });
+    // An option left undefined keeps the queue's.
+    expect(jobOptions(WEBHOOK_QUEUE_NAME, { attempts: undefined }).attempts).toBe(6);
   });
 });
