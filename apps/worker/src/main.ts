@@ -8,17 +8,18 @@ import { pino } from 'pino';
 import { Vad, type VadOptions } from '@vadfleet/vad-core';
 import { parseConfig, workerConfigSchema, type WorkerConfig } from '@vadfleet/shared/config';
 import { toVadError } from '@vadfleet/shared/errors';
-import { DETECT_QUEUE_NAME, decodeJobError, type DetectJobResult } from '@vadfleet/shared/queue';
+import { DETECT_QUEUE_NAME, type DetectJobResult } from '@vadfleet/shared/queue';
 import { BatchRuntime } from '@vadfleet/batches/batch-runtime';
 import { ObjectStore, createS3Client, s3ClientConfigOf } from '@vadfleet/platform/object-store';
-import { assertNoEviction, createDetectQueue, createRedis, isFinalFailure } from '@vadfleet/platform/queue';
+import { assertNoEviction, createDetectQueue, createRedis } from '@vadfleet/platform/queue';
 import { isCancellationRequested, subscribeCancellations } from '@vadfleet/platform/cancel-signal';
 import { ResultCache } from '@vadfleet/platform/result-cache';
 import { startHeartbeat } from '@vadfleet/platform/redis-heartbeat';
 import { createWorkerMetrics } from '@vadfleet/platform/metrics';
 import { serveMetrics } from '@vadfleet/platform/metrics-server';
 import { GpuSampler } from '@vadfleet/platform/gpu-sampler';
-import { createProcessor, type DetectJob } from './processor.js';
+import { createProcessor } from './processor.js';
+import { observeDetectWorker } from './worker-events.js';
 
 const GPU_SAMPLE_INTERVAL_MS = 15_000;
 
@@ -110,35 +111,15 @@ const worker = new Worker<unknown, DetectJobResult>(DETECT_QUEUE_NAME, bookkeepi
   autorun: false,
 });
 
-const jobLog = (job: DetectJob) => {
-  const data = job.data as { tenant?: string } | undefined;
-  return log.child({ jobId: job.id, tenant: data?.tenant, queue: DETECT_QUEUE_NAME });
-};
-worker.on('active', (job) => jobLog(job).info({ attempt: job.attemptsMade + 1 }, 'job started'));
-worker.on('completed', (job, result) => {
-  const cached = String(result.cached) as 'true' | 'false';
-  const acceptedAt = (job.data as { acceptedAt?: number }).acceptedAt ?? job.timestamp;
-  metrics.jobs.inc({ outcome: 'completed', cached });
-  metrics.jobLatency.observe({ cached }, Math.max(0, Date.now() - acceptedAt) / 1000);
-  jobLog(job).info({ cached, audioMs: result.durationMs, channels: result.channels, timings: result.timings }, 'job completed');
+observeDetectWorker(worker, {
+  metrics,
+  log,
   // Model throughput for batch ETAs (cache hits would overstate it).
-  if (!result.cached) batches.store.recordFleetAudio(result.durationMs).catch((err) => log.warn({ err: err.message }, 'fleet throughput update failed'));
+  onCompleted: (result) => {
+    if (!result.cached) batches.store.recordFleetAudio(result.durationMs).catch((err) => log.warn({ err: err.message }, 'fleet throughput update failed'));
+  },
+  onFailed: (job, err) => void bookkeeping.failed(job, err).catch((e: Error) => log.warn({ err: e.message }, 'batch item record failed')),
 });
-worker.on('failed', (job, err) => {
-  const { code } = decodeJobError(err.message);
-  metrics.errors.inc({ code });
-  if (!job) return void log.warn({ code, err: err.message }, 'job failed');
-  const final = isFinalFailure(err, job.attemptsMade, job);
-  if (final) metrics.jobs.inc({ outcome: code === 'JOB_CANCELLED' ? 'cancelled' : 'failed', cached: 'false' });
-  bookkeeping.failed(job, err).catch((e) => log.warn({ err: e.message }, 'batch item record failed'));
-  // Unknown errors (INTERNAL) carry their cause for the logs only; the job reason stays generic.
-  jobLog(job).warn({ code, reason: err.message, willRetry: !final, attempt: job.attemptsMade, err: code === 'INTERNAL' ? err.cause ?? err : undefined }, 'job failed');
-});
-worker.on('stalled', (jobId) => {
-  metrics.jobsStalled.inc();
-  log.warn({ jobId }, 'job stalled');
-});
-worker.on('error', (err) => log.error({ err }, 'worker error'));
 
 const subscriber = redis.duplicate();
 subscriber.on('error', (err) => log.warn({ err: err.message }, 'redis subscriber connection error'));
