@@ -23,8 +23,8 @@ import { decodeFrameProbs, rescoreFrameProbs } from '@vadfleet/vad-postprocess';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
 import { requestFingerprint, type IdempotencyKeys } from '@vadfleet/platform/idempotency';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
-import { bucketGuard } from '../bucket-guard.js';
 import type { JobStore } from '@vadfleet/jobs/job-store';
+import { bucketGuard } from '../bucket-guard.js';
 import { errorResponses as errors } from './error-responses.js';
 
 export interface JobRouteDeps {
