@@ -1,14 +1,12 @@
 /**
- * One file over HTTP into place, checked against a known SHA-256: the body is streamed to a temporary
- * file beside the target, hashed on the way, and renamed into place only when the hash is right, so an
+ * One file over HTTP into place, checked against a known SHA-256: the body is written to a temporary
+ * file beside the target as it arrives, hashed on the way, and renamed into place only when the hash is right, so an
  * interrupted or corrupted download never leaves a file that looks valid. Used by `npm run model:fetch`
  * and by the tests' data fetch (testkit), which word their own errors from `DownloadError.kind`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 export type DownloadFailure =
   /** No HTTP answer: DNS, refused or reset connection, timeout. */
@@ -60,30 +58,46 @@ export async function downloadVerified(url: string, sha256: string, target: stri
   const temp = `${target}.${randomBytes(6).toString('hex')}.part`;
   const hash = createHash('sha256');
   let receivedBytes = 0;
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  const hashAndCount = async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) {
-      hash.update(chunk);
-      receivedBytes += chunk.length;
-      options.onProgress?.(receivedBytes, totalBytes);
-      yield chunk;
-    }
-  };
+  // Every chunk is taken as soon as it arrives (synchronous writes, no backpressure): Node 22's bundled
+  // undici crashes the process when a server closes the connection while a paused body is unread
+  // (nodejs/undici#5360), as Python's http.server does after each response.
+  const reader = response.body.getReader();
+  let fd: number | undefined;
   try {
     try {
-      await pipeline(body, hashAndCount, createWriteStream(temp, { flags: 'wx' }));
+      fd = openSync(temp, 'wx');
     } catch (err) {
-      if (err instanceof Error && err.name === 'AbortError') throw err;
-      // An errno with a syscall comes from our own disk, anything else from the network.
-      if ((err as NodeJS.ErrnoException).syscall) throw new DownloadError('disk', url, `cannot write ${temp}: ${(err as Error).message}`, { cause: err });
-      throw new DownloadError('unreachable', url, `${url} broke off (${describeCause(err)})`, { cause: err });
+      await reader.cancel();
+      throw new DownloadError('disk', url, `cannot write ${temp}: ${(err as Error).message}`, { cause: err });
     }
+    for (;;) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        throw new DownloadError('unreachable', url, `${url} broke off (${describeCause(err)})`, { cause: err });
+      }
+      if (chunk.done) break;
+      hash.update(chunk.value);
+      try {
+        writeSync(fd, chunk.value);
+      } catch (err) {
+        await reader.cancel();
+        throw new DownloadError('disk', url, `cannot write ${temp}: ${(err as Error).message}`, { cause: err });
+      }
+      receivedBytes += chunk.value.length;
+      options.onProgress?.(receivedBytes, totalBytes);
+    }
+    closeSync(fd);
+    fd = undefined;
     const actualSha256 = hash.digest('hex');
     if (actualSha256 !== sha256) {
       throw new DownloadError('hash', url, `${url} served SHA-256 ${actualSha256}, expected ${sha256}`, { actualSha256 });
     }
     await rename(temp, target);
   } finally {
+    if (fd !== undefined) closeSync(fd);
     await rm(temp, { force: true });
   }
   return { bytes: receivedBytes };

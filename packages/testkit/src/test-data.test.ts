@@ -21,7 +21,8 @@ function startMirror(options: { corrupt?: string[]; missing?: string[] } = {}): 
     if (!TEST_DATA.some((f) => f.path === path) || options.missing?.includes(path)) return void res.writeHead(404).end();
     const body = readFileSync(real(path));
     if (options.corrupt?.includes(path)) body[body.length >> 1] ^= 1;
-    res.writeHead(200, { 'content-length': body.length }).end(body);
+    // Closing after each answer, as Python's http.server does (Node 22's fetch crashed on that, undici#5360).
+    res.writeHead(200, { 'content-length': body.length, connection: 'close' }).end(body);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(Object.assign(server, { requests }))));
 }
