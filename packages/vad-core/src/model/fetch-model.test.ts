@@ -89,5 +89,5 @@ describe('fetchModel', () => {
     const bad = await run(['--base-url', `${base}/missing/`, '--dir', join(scratch, 'cli-dir')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error MODEL_NOT_FOUND: .*HTTP 404/m);
-  }, 30_000); // two CLI processes: seconds on a busy machine
+  });
 });
