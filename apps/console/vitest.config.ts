@@ -6,7 +6,6 @@ export default defineProject({
   test: {
     name: 'console',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['@vadfleet/testkit/global-setup'],
     testTimeout: 90_000,
     hookTimeout: 90_000,
   },

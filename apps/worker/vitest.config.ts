@@ -5,7 +5,6 @@ export default defineProject({
   test: {
     name: 'worker',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['@vadfleet/testkit/global-setup'],
     testTimeout: 120_000,
   },
 });

@@ -9,26 +9,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
-import { ensureRedis } from '@vadfleet/testkit/redis-server';
 import { WAV_FORMAT, wavFile } from '@vadfleet/testkit/wav';
-import { startS3Server, type S3Server } from '@vadfleet/testkit/s3-server';
+import { s3rverAppEnv, s3rverClientConfig } from '@vadfleet/testkit/s3-server';
 import { spawnApp, type AppProcess } from '@vadfleet/testkit/spawn-app';
+import { fsmnModelDir } from '@vadfleet/testkit/test-data';
 import { substituteGrafanaVariables } from './promql-names.js';
-import { RULES_FILE, panelsOf, readDashboards, readRuleGroups, repoPath, repoRoot } from './repo-files.js';
+import { RULES_FILE, panelsOf, readDashboards, readRuleGroups, repoPath } from './repo-files.js';
 
-const MODEL_DIR = process.env.VAD_MODEL_DIR ?? resolve(repoRoot, '../shared/models/fsmn-vad');
 const API_KEY = 'infra-e2e-key-0123456789';
 /** Panels with no data on a machine without GPUs (the "Workers with a GPU" stat still shows 0). */
 const ALLOWED_EMPTY = new Set(['GPU memory', 'GPU utilization']);
 const VARIABLES = { job: 'vadfleet-.*', instance: '.*', rateInterval: '1m', range: '5m' };
 
 let dir: string;
-let s3: S3Server;
 let api: AppProcess | undefined;
 let worker: AppProcess | undefined;
 let prometheus: ChildProcess | undefined;
@@ -101,26 +99,21 @@ async function finalStatus(id: string): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vadfleet-prometheus-'));
-  const [redisUrl, s3Server] = await Promise.all([ensureRedis(), startS3Server()]);
-  s3 = s3Server;
   const uploadBucket = randomBucket('up');
   const resultsBucket = randomBucket('res');
-  const store = new ObjectStore(createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true }));
+  const store = new ObjectStore(createS3Client(s3rverClientConfig(inject('s3Endpoint'))));
   await Promise.all([store.ensureBucket(uploadBucket), store.ensureBucket(resultsBucket)]);
   const env = {
-    REDIS_URL: redisUrl,
+    REDIS_URL: inject('redisUrl'),
     QUEUE_PREFIX: randomPrefix('infra'),
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_FORCE_PATH_STYLE: 'true',
+    ...s3rverAppEnv(inject('s3Endpoint')),
     UPLOAD_BUCKET: uploadBucket,
     RESULTS_BUCKET: resultsBucket,
     // info: spawnApp waits for the apps' "listening at" line.
     LOG_LEVEL: 'info',
   };
   api = await spawnApp('api', { ...env, PORT: '0', HOST: '127.0.0.1', API_KEYS: `${API_KEY}:infra` });
-  worker = await spawnApp('worker', { ...env, METRICS_PORT: '0', VAD_MODEL_DIR: MODEL_DIR, WORKER_CONCURRENCY: '2', INFERENCE_THREADS: '1' });
+  worker = await spawnApp('worker', { ...env, METRICS_PORT: '0', VAD_MODEL_DIR: fsmnModelDir(), WORKER_CONCURRENCY: '2', INFERENCE_THREADS: '1' });
 
   const port = await freePort();
   prometheusUrl = `http://127.0.0.1:${port}`;
@@ -140,6 +133,10 @@ beforeAll(async () => {
     `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=warn',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // This test's own server on a free port: stopped in afterAll, and killed if this process ends first,
+  // so no run needs to kill Prometheus processes by name (which would hit a user's own).
+  const owned = prometheus;
+  process.once('exit', () => owned.kill('SIGKILL'));
   const stderr: string[] = [];
   prometheus.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   prometheus.once('error', (err) => stderr.push(`cannot start prometheus (apt-get install prometheus): ${err.message}`));
@@ -162,7 +159,6 @@ afterAll(async () => {
     await app?.exited;
   }
   if (prometheus && prometheus.exitCode === null) await new Promise((r) => prometheus!.once('exit', r));
-  await s3?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -3,11 +3,10 @@
  * each channel a different stretch of the speech, PCM16 slices of it, and the parts the browser tests upload.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { repoRoot } from '@vadfleet/testkit/spawn-app';
+import { exampleWavPath } from '@vadfleet/testkit/test-data';
 import { WAV_FORMAT, wavFile, wavPcm16 } from '@vadfleet/testkit/wav';
 
-export const EXAMPLE_WAV_PATH = join(repoRoot, '../shared/audio/vad_example.wav');
+export const EXAMPLE_WAV_PATH = exampleWavPath();
 const EXAMPLE_SAMPLE_RATE = 16_000;
 /** The example's samples (its `data` chunk only: other chunks follow it). */
 const exampleSamples = (): Int16Array => wavPcm16(readFileSync(EXAMPLE_WAV_PATH));

@@ -105,15 +105,35 @@ test('a 200-call batch: exact counters, segments and QA as vad-core, one row per
 test('the CLI: submit --wait follows a batch to its end; status and results --format csv', async () => {
   const env = { ...process.env, VADFLEET_API_URL: sys.api!.url, VADFLEET_API_KEY: TENANTS.a.key };
   const run = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [CLI, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }));
+    new Promise<CliRun>((resolve) => {
+      execFile(process.execPath, [CLI, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ args, code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+      );
     });
   const submit = await run(['batch', 'submit', `s3://${sys.inputBucket}/calls/`, '--glob', 'calls/*/call-000?.wav', '--preset', 'fast-dialogue', '--wait', '--interval-ms', '200']);
-  expect(submit.stderr).toMatch(/completed: 10\/10 calls .* failed 0/);
-  expect(submit.code).toBe(0);
-  const { id } = JSON.parse(submit.stdout.split('\n')[0]);
+  expect(submit.stderr, shown(submit)).toMatch(/completed: 10\/10 calls .* failed 0/);
+  expect(submit.code, shown(submit)).toBe(0);
+  const { id } = parsed(submit, submit.stdout.split('\n')[0]);
   const status = await run(['batch', 'status', id]);
-  expect(JSON.parse(status.stdout)).toMatchObject({ id, status: 'completed', counts: { completed: 10 } });
+  expect(parsed(status, status.stdout)).toMatchObject({ id, status: 'completed', counts: { completed: 10 } });
   const csv = await run(['batch', 'results', id, '--format', 'csv']);
-  expect(csv.stdout.trim().split('\n')).toHaveLength(11);
+  expect(csv.stdout.trim().split('\n'), shown(csv)).toHaveLength(11);
 });
+
+interface CliRun {
+  args: string[];
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A CLI run as a failure message: its arguments, exit status and both streams. */
+const shown = (r: CliRun) => `vadfleet ${r.args.join(' ')} → exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+
+function parsed(r: CliRun, text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${(err as Error).message} in\n${shown(r)}`);
+  }
+}

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
 import { MODEL_DIR, ServiceUnderTest } from '@vadfleet/testkit/service-under-test';
-import { repoRoot, type AppProcess } from '@vadfleet/testkit/spawn-app';
+import type { AppProcess } from '@vadfleet/testkit/spawn-app';
+import { exampleWavPath } from '@vadfleet/testkit/test-data';
 import { WAV_FORMAT, wavData, wavFile } from '@vadfleet/testkit/wav';
 import { s3rverClientConfig } from '@vadfleet/testkit/s3-server';
 
@@ -13,7 +14,7 @@ export { MODEL_DIR };
 /** FunASR's segments for the example file (spec golden result). */
 export const GOLDEN_SEGMENTS = [[70, 2340], [2620, 6200], [6480, 23670], [23950, 26250], [26780, 28990], [29950, 31430], [31750, 37600], [38210, 46900], [47310, 49630], [49910, 56460], [56740, 59540], [59820, 70450]];
 
-export const exampleWav = (): Buffer => readFileSync(new URL('../shared/audio/vad_example.wav', `file://${repoRoot}`));
+export const exampleWav = (): Buffer => readFileSync(exampleWavPath());
 
 const BYTES_PER_MS = 32; // 16 kHz, 16-bit mono
 

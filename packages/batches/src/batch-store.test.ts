@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ensureRedis } from '@vadfleet/testkit/redis-server';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { randomPrefix } from '@vadfleet/testkit/names';
 import { queueKeys } from '@vadfleet/shared/queue';
 import { resolveVadParams } from '@vadfleet/shared/vad-params';
@@ -11,7 +10,7 @@ import { globToRegExp } from './batch-listing.js';
 let redis: Redis;
 let other: Redis;
 beforeAll(async () => {
-  const url = await ensureRedis();
+  const url = inject('redisUrl');
   redis = new Redis(url);
   other = new Redis(url);
 });

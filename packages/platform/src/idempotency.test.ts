@@ -1,12 +1,11 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ensureRedis } from '@vadfleet/testkit/redis-server';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { randomPrefix } from '@vadfleet/testkit/names';
 import { IdempotencyKeys } from './idempotency.js';
 
 let redis: Redis;
 beforeAll(async () => {
-  redis = new Redis(await ensureRedis());
+  redis = new Redis(inject('redisUrl'));
 });
 afterAll(() => redis?.disconnect());
 

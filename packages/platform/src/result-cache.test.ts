@@ -1,13 +1,12 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ensureRedis } from '@vadfleet/testkit/redis-server';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { randomPrefix } from '@vadfleet/testkit/names';
 import { resolveVadParams } from '@vadfleet/shared/vad-params';
 import { ResultCache } from './result-cache.js';
 
 let redis: Redis;
 beforeAll(async () => {
-  redis = new Redis(await ensureRedis());
+  redis = new Redis(inject('redisUrl'));
 });
 afterAll(() => redis?.disconnect());
 

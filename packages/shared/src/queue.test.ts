@@ -11,6 +11,12 @@ describe('queue contract', () => {
     }
   });
 
+  it('never starts an id with "-", which a command line would take for an option', () => {
+    // Before: 1 id in 64 did, so 5,000 ids held ~78 of them.
+    const leading = Array.from({ length: 5000 }, newJobId).filter((id) => id.startsWith('-'));
+    expect(leading).toEqual([]);
+  });
+
   it('round-trips a job error and turns anything else into INTERNAL', () => {
     expect(decodeJobError(encodeJobError({ code: 'INVALID_AUDIO', message: 'bad header' }))).toEqual({ code: 'INVALID_AUDIO', message: 'bad header' });
     expect(decodeJobError('job stalled more than allowable limit').code).toBe('INTERNAL');

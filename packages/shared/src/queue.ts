@@ -13,9 +13,16 @@ export const DETECT_JOB_NAME = 'detect';
 /** Braces make a Redis Cluster hash tag, so all of a queue's keys live in one slot. */
 export const DEFAULT_QUEUE_PREFIX = '{vadfleet}';
 
-/** Unguessable (128 bits) and free of ':' (BullMQ refuses custom ids containing it). */
+/**
+ * Unguessable (128 bits), free of ':' (BullMQ refuses custom ids containing it), and never starting with
+ * '-': one base64url id in 64 would, and a command line reads it as an option (`vadfleet batch status
+ * -x…` was a usage error, which made the batch CLI test fail about once per full run).
+ */
 export function newJobId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (id[0] !== '-') return id;
+  }
 }
 
 export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a job id is 22 base64url characters');

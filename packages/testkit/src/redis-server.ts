@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 
-const SHARED_URL = 'redis://127.0.0.1:6379';
-
 async function ping(url: string): Promise<boolean> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   redis.on('error', () => {});
@@ -26,22 +24,7 @@ async function waitForPing(url: string, what: string, child?: ChildProcess): Pro
     if (child && child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${what} did not answer PING at ${url}`);
-}
-
-/**
- * The shared test Redis at 127.0.0.1:6379: PINGs it and starts `redis-server` there (daemonized,
- * no persistence) when it is down. Tests isolate themselves with random key prefixes.
- */
-export async function ensureRedis(): Promise<string> {
-  if (await ping(SHARED_URL)) return SHARED_URL;
-  const child = spawn('redis-server', ['--port', '6379', '--save', '', '--appendonly', 'no', '--daemonize', 'yes'], { stdio: 'inherit' });
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed? apt-get install redis-server): ${err.message}`)));
-    child.once('exit', () => resolve());
-  });
-  await waitForPing(SHARED_URL, 'redis-server');
-  return SHARED_URL;
+  throw new Error(`${what} did not answer PING at ${url} (is it installed? apt-get install redis-server)`);
 }
 
 export interface PrivateRedis {
@@ -54,10 +37,12 @@ export interface PrivateRedis {
 }
 
 /**
- * A redis-server owned by one test: free port, own data directory, `appendonly yes` (so a restart keeps
- * every acknowledged write) and `noeviction` (BullMQ's requirement). Removed on stop.
+ * A redis-server of our own: free port, own data directory, `noeviction` (BullMQ's requirement), removed
+ * with everything in it on stop. `durable` (default) adds `appendonly yes` with fsync on every write, so
+ * a restart keeps every acknowledged write; the test run's server (global-setup) keeps nothing on disk.
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: { durable?: boolean } = {}): Promise<PrivateRedis> {
+  const persistence = options.durable === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always'];
   const dir = await mkdtemp(join(tmpdir(), 'vadfleet-redis-'));
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
@@ -66,7 +51,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const start = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...persistence, '--save', '', '--maxmemory-policy', 'noeviction'],
       { stdio: 'ignore' },
     );
     await waitForPing(url, 'private redis-server', child);

@@ -3,13 +3,13 @@
  * against a real Redis and S3 server, with a queue prefix and buckets of their own so test files can
  * share both servers. Workers get short lock and stall settings, so crash recovery takes seconds.
  */
-import { join } from 'node:path';
 import { randomBucket, randomPrefix } from './names.js';
 import { s3rverAppEnv } from './s3-server.js';
-import { repoRoot, spawnApp, type AppProcess } from './spawn-app.js';
+import { spawnApp, type AppProcess } from './spawn-app.js';
+import { fsmnModelDir } from './test-data.js';
 
-/** The model files: VAD_MODEL_DIR, else shared/ beside the repository. */
-export const MODEL_DIR = process.env.VAD_MODEL_DIR ?? join(repoRoot, '..', 'shared', 'models', 'fsmn-vad');
+/** The model files (test-data.ts). */
+export const MODEL_DIR = fsmnModelDir();
 
 /** E2E_ECHO=1 copies the apps' log lines to stderr. */
 const echo = process.env.E2E_ECHO === '1';

@@ -1,8 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomPrefix } from '@vadfleet/testkit/names';
-import { ensureRedis } from '@vadfleet/testkit/redis-server';
 import { createApiMetrics } from './create-metrics.js';
 import { QueueDepthSampler } from './queue-depth-sampler.js';
 
@@ -10,7 +9,7 @@ let redis: Redis;
 let queue: Queue;
 
 beforeAll(async () => {
-  redis = new Redis(await ensureRedis(), { maxRetriesPerRequest: null });
+  redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
   queue = new Queue('vad-jobs', { connection: redis, prefix: randomPrefix() });
 });
 

@@ -30,7 +30,7 @@ Options:
   --tight                     no look-back/look-ahead padding around segments
   --quantized                 use the int8 model (approximate: boundaries within +-10 ms)
   --threads N                 inference threads (default 1)
-  --provider cpu|cuda|auto    execution provider (default cpu; cuda needs ONNXRUNTIME_NODE_INSTALL=cuda12)
+  --provider cpu|cuda|auto    execution provider (default cpu; cuda needs onnxruntime-node's CUDA provider: README)
   --max-channels N            refuse audio with more channels (default 8)
   --max-duration-ms MS        refuse longer audio (default 14400000 = 4 h)
   --frame-probs FILE          also write per-frame probabilities as CSV: file,channel,frame,start_ms,p_speech,p_silence

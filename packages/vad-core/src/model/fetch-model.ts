@@ -1,16 +1,11 @@
 /**
  * Downloads the FSMN-VAD model files from ModelScope (or a mirror), verifying each against
- * KNOWN_MODEL_SHA256. Each file is streamed to a temporary file in the target directory, hashed on the
- * way, and renamed into place only when its hash is right, so an interrupted or corrupted download
- * never leaves a file that looks valid.
+ * KNOWN_MODEL_SHA256 (shared's downloadVerified: a file lands only when its hash is right).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { VadError } from '@vadfleet/shared/errors';
+import { DownloadError, downloadVerified } from '@vadfleet/shared/verified-download';
 import { KNOWN_MODEL_SHA256, MODEL_FILE_NAMES, type ModelFileName, fileSha256 } from './model-files.js';
 
 export const DEFAULT_MODEL_BASE_URL = 'https://www.modelscope.cn/models/iic/speech_fsmn_vad_zh-cn-16k-common-onnx/resolve/master/';
@@ -39,76 +34,44 @@ export async function fetchModel(options: FetchModelOptions): Promise<{ download
   const present: ModelFileName[] = [];
   for (const file of MODEL_FILE_NAMES) {
     const target = join(options.dir, file);
-    if (await hasHash(target, KNOWN_MODEL_SHA256[file])) {
+    if ((await fileSha256(target).catch(() => undefined)) === KNOWN_MODEL_SHA256[file]) {
       present.push(file);
       options.onProgress?.({ file, state: 'present', receivedBytes: 0 });
       continue;
     }
-    await downloadFile(new URL(file, base).href, file, target, options);
+    const url = new URL(file, base).href;
+    let receivedBytes = 0;
+    let totalBytes: number | undefined;
+    try {
+      await downloadVerified(url, KNOWN_MODEL_SHA256[file], target, {
+        signal: options.signal,
+        onProgress: (received, total) => {
+          [receivedBytes, totalBytes] = [received, total];
+          options.onProgress?.({ file, state: 'downloading', receivedBytes, totalBytes });
+        },
+      });
+    } catch (err) {
+      throw toModelError(err, file);
+    }
+    options.onProgress?.({ file, state: 'done', receivedBytes, totalBytes });
     downloaded.push(file);
   }
   return { downloaded, present };
 }
 
-async function hasHash(path: string, sha256: string): Promise<boolean> {
-  const fileStat = await stat(path).catch(() => undefined);
-  return fileStat?.isFile() === true && (await fileSha256(path)) === sha256;
-}
-
-async function downloadFile(url: string, file: ModelFileName, target: string, options: FetchModelOptions): Promise<void> {
-  const offline = (err: unknown) =>
-    new VadError(
-      'MODEL_NOT_FOUND',
-      `Cannot reach ${url} (${describeCause(err)}); copy the model files from another machine and set VAD_MODEL_DIR, or pass --base-url / VAD_MODEL_BASE_URL for a mirror.`,
-      { cause: err },
-    );
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: options.signal });
-  } catch (err) {
-    throw offline(err);
-  }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel();
-    throw new VadError('MODEL_NOT_FOUND', `${url} answered HTTP ${response.status}; check the base URL (--base-url or VAD_MODEL_BASE_URL).`);
-  }
-  const totalBytes = Number(response.headers.get('content-length')) || undefined;
-  const temp = `${target}.${randomBytes(6).toString('hex')}.part`;
-  const hash = createHash('sha256');
-  let receivedBytes = 0;
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  const hashAndCount = async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) {
-      hash.update(chunk);
-      receivedBytes += chunk.length;
-      options.onProgress?.({ file, state: 'downloading', receivedBytes, totalBytes });
-      yield chunk;
-    }
-  };
-  try {
-    try {
-      await pipeline(body, hashAndCount, createWriteStream(temp, { flags: 'wx' }));
-    } catch (err) {
-      if (err instanceof Error && err.name === 'AbortError') throw err;
-      // An errno with a syscall comes from our own disk, anything else from the network.
-      if ((err as NodeJS.ErrnoException).syscall) throw new VadError('INTERNAL', `Cannot write ${temp}: ${(err as Error).message}`, { cause: err });
-      throw offline(err);
-    }
-    const sha256 = hash.digest('hex');
-    if (sha256 !== KNOWN_MODEL_SHA256[file]) {
-      throw new VadError(
+function toModelError(err: unknown, file: ModelFileName): unknown {
+  if (!(err instanceof DownloadError)) return err;
+  switch (err.kind) {
+    case 'unreachable':
+      return new VadError('MODEL_NOT_FOUND', `${err.message[0].toUpperCase()}${err.message.slice(1)}; copy the model files from another machine and set VAD_MODEL_DIR, or pass --base-url / VAD_MODEL_BASE_URL for a mirror.`, { cause: err });
+    case 'http':
+      return new VadError('MODEL_NOT_FOUND', `${err.url} answered HTTP ${err.detail.status}; check the base URL (--base-url or VAD_MODEL_BASE_URL).`);
+    case 'hash':
+      return new VadError(
         'MODEL_INVALID',
-        `${url} served ${file} with SHA-256 ${sha256}, expected ${KNOWN_MODEL_SHA256[file]}: the download is corrupt or the mirror holds other files; nothing was written. Retry, or use another --base-url.`,
+        `${err.url} served ${file} with SHA-256 ${err.detail.actualSha256}, expected ${KNOWN_MODEL_SHA256[file]}: the download is corrupt or the mirror holds other files; nothing was written. Retry, or use another --base-url.`,
       );
-    }
-    await rename(temp, target);
-  } finally {
-    await rm(temp, { force: true });
+    case 'disk':
+      return new VadError('INTERNAL', err.message, { cause: err });
   }
-  options.onProgress?.({ file, state: 'done', receivedBytes, totalBytes });
-}
-
-function describeCause(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KNOWN_MODEL_SHA256, MODEL_FILE_NAMES, fileSha256, loadModelFiles, resolveModelDir } from './model-files.js';
+import { TEST_DATA } from '@vadfleet/testkit/test-data';
 import { MODEL_DIR } from '../testing/example-audio.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'vad-model-files-'));
@@ -76,4 +77,9 @@ describe('fileSha256', () => {
     writeFileSync(path, 'abcd');
     expect(await fileSha256(path)).toBe(createHash('sha256').update('abcd').digest('hex'));
   });
+});
+
+it("the tests' data manifest fetches exactly the published model files", () => {
+  const manifest = Object.fromEntries(TEST_DATA.filter((f) => f.path.startsWith('models/fsmn-vad/')).map((f) => [f.path.slice('models/fsmn-vad/'.length), f.sha256]));
+  expect(manifest).toEqual(KNOWN_MODEL_SHA256);
 });

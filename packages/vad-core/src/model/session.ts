@@ -16,7 +16,7 @@ const CACHE_SHAPE = [1, 128, 19, 1] as const;
 const CACHE_NAMES = ['in_cache0', 'in_cache1', 'in_cache2', 'in_cache3'] as const;
 
 export const CUDA_FIX_HINT =
-  'install the CUDA build of onnxruntime-node with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` (CUDA 12 and cuDNN 9 must be installed; see the README), or use provider cpu';
+  'install the CUDA provider of onnxruntime-node with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` (CUDA 12 and cuDNN 9 must be installed; see the README), or use provider cpu';
 
 /** Execution providers to try, in order, each on its own (a session with an unloadable provider fails as a whole). */
 export function executionProvidersFor(provider: ProviderChoice): ExecutionProvider[] {

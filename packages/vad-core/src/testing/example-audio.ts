@@ -1,12 +1,12 @@
 /**
- * The golden example and the model for tests, read by a RIFF walk independent of the library's WAV
- * parser. Both live in `shared/` beside the repository; VAD_MODEL_DIR overrides the model's place.
+ * The golden example and the model for tests (found by testkit's test-data resolver), the example read
+ * by a RIFF walk independent of the library's WAV parser.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { exampleWavPath, fsmnModelDir } from '@vadfleet/testkit/test-data';
 
-export const MODEL_DIR = process.env.VAD_MODEL_DIR ?? fileURLToPath(new URL('../../../../../shared/models/fsmn-vad', import.meta.url));
-export const EXAMPLE_WAV = fileURLToPath(new URL('../../../../../shared/audio/vad_example.wav', import.meta.url));
+export const MODEL_DIR = fsmnModelDir();
+export const EXAMPLE_WAV = exampleWavPath();
 
 /** PCM16 samples of a mono PCM16 WAV (the `data` chunk only; spec §3.2: the example has chunks after it). */
 export function pcm16Samples(bytes: Uint8Array): Int16Array {
