@@ -187,7 +187,7 @@ export function timelineSvg(result) {
   const W = 900, H = 420, L = 70, R = 70, T = 50, B = 60;
   const pts = result.timeline;
   const tMax = Math.max(...pts.map((p) => p.t)) / 1000;
-  const bMax = Math.max(10, ...pts.map((p) => p.backlog));
+  const bMax = Math.ceil(Math.max(10, ...pts.map((p) => p.backlog)) / 50) * 50;
   const wMax = Math.max(4, ...pts.map((p) => p.ready + p.starting));
   const x = (t) => L + ((t / 1000) / tMax) * (W - L - R);
   const yb = (v) => H - B - (v / bMax) * (H - T - B);
