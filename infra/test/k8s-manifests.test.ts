@@ -149,7 +149,7 @@ describe('the gpu overlay', () => {
 describe('monitoring objects', () => {
   it('are what scripts/k8s-generate.mjs makes now', () => {
     expect(() => execFileSync(process.execPath, ['scripts/k8s-generate.mjs', '--check'], { cwd: repoRoot, stdio: 'pipe' })).not.toThrow();
-  });
+  }, 30_000);
 
   it('the PrometheusRule holds the groups of the rules file promtool checks', () => {
     expect(find(base, 'PrometheusRule', 'vadfleet').spec.groups).toEqual((parse(readRepoFile(RULES_FILE)) as { groups: unknown }).groups);
