@@ -21,7 +21,10 @@ async function runJobs(fleet: Fleet, count: number, duringRun?: (submitted: stri
   const ids: string[] = [];
   for (const key of keys) ids.push(await fleet.submitS3(key));
   await duringRun?.(ids);
-  for (const id of ids) expect(await fleet.waitForJob(id)).toMatchObject({ status: 'completed' });
+  for (const id of ids) {
+    const { status, error } = await fleet.waitForJob(id);
+    expect({ id, status, error }).toEqual({ id, status: 'completed', error: undefined });
+  }
   return ids;
 }
 
