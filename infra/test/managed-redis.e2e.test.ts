@@ -30,7 +30,7 @@ async function runJobs(fleet: Fleet, count: number, duringRun?: (submitted: stri
 
 function expectEachCompletedOnce(fleet: Fleet, ids: string[]): void {
   const counts = completionCounts(fleet.workers);
-  expect(ids.filter((id) => counts.get(id) !== 1)).toEqual([]);
+  expect(Object.fromEntries(ids.filter((id) => counts.get(id) !== 1).map((id) => [id, counts.get(id) ?? 0]))).toEqual({});
 }
 
 describe('TLS (rediss:// with REDIS_TLS_CA_FILE)', () => {
