@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '@vadfleet/platform/queue';
 import type { ApiConfig } from '@vadfleet/shared/config';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
 import type { ObjectStore } from '@vadfleet/platform/object-store';

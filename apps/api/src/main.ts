@@ -29,7 +29,7 @@ const logger = pino({
 });
 
 // An HTTP process should fail a request rather than wait forever for Redis (the worker does the opposite).
-const redis = createRedis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+const redis = createRedis(config, { maxRetriesPerRequest: 2 });
 redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
 try {
   await assertNoEviction(redis);
@@ -52,7 +52,7 @@ const queue = createDetectQueue(redis, { prefix: config.QUEUE_PREFIX });
 const metrics = createApiMetrics();
 const app = await buildApp({ config, redis, queue, objectStore, metrics, logger, version });
 const sampler = new QueueDepthSampler(queue, metrics, {
-  intervalMs: 15_000,
+  intervalMs: config.QUEUE_SAMPLE_INTERVAL_MS,
   countWorkers: async () => (await listLiveWorkers(redis, config.QUEUE_PREFIX)).length,
   onError: (err) => logger.warn({ err }, 'queue depth sample failed'),
 });

@@ -11,7 +11,7 @@ import { toVadError } from '@vadfleet/shared/errors';
 import { DETECT_QUEUE_NAME, type DetectJobResult } from '@vadfleet/shared/queue';
 import { BatchRuntime } from '@vadfleet/batches/batch-runtime';
 import { ObjectStore, createS3Client, s3ClientConfigOf } from '@vadfleet/platform/object-store';
-import { assertNoEviction, createDetectQueue, createRedis } from '@vadfleet/platform/queue';
+import { assertNoEviction, createDetectQueue, createRedis, duplicateRedis } from '@vadfleet/platform/queue';
 import { isCancellationRequested, subscribeCancellations } from '@vadfleet/platform/cancel-signal';
 import { ResultCache } from '@vadfleet/platform/result-cache';
 import { startHeartbeat } from '@vadfleet/platform/redis-heartbeat';
@@ -43,7 +43,7 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 
-const redis = createRedis(config.REDIS_URL);
+const redis = createRedis(config);
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 try {
   await assertNoEviction(redis);
@@ -121,7 +121,7 @@ observeDetectWorker(worker, {
   onFailed: (job, err) => void bookkeeping.failed(job, err).catch((e: Error) => log.warn({ err: e.message }, 'batch item record failed')),
 });
 
-const subscriber = redis.duplicate();
+const subscriber = duplicateRedis(redis);
 subscriber.on('error', (err) => log.warn({ err: err.message }, 'redis subscriber connection error'));
 const unsubscribe = await subscribeCancellations(subscriber, config.QUEUE_PREFIX, (jobId) => {
   if (worker.cancelJob(jobId, 'cancelled')) log.info({ jobId }, 'job cancellation requested');

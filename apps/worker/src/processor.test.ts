@@ -53,8 +53,8 @@ function setup(overrides: Partial<ProcessorDeps> = {}) {
     ...overrides,
   };
   let n = 0;
-  const run = (data: Partial<DetectJobData> & { input: DetectJobData['input'] }) => {
-    const job = { id: `job${++n}`, data: { tenant: 't1', params: resolveVadParams(), output: { bucket, prefix: 'results' }, acceptedAt: Date.now(), source: 's3', ...data }, updateProgress: async () => {} };
+  const run = (data: Partial<DetectJobData> & { input: DetectJobData['input'] }, id = `job${++n}`) => {
+    const job = { id, data: { tenant: 't1', params: resolveVadParams(), output: { bucket, prefix: 'results' }, acceptedAt: Date.now(), source: 's3', ...data }, updateProgress: async () => {} };
     return createProcessor(deps)(job as unknown as DetectJob, 'token', new AbortController().signal);
   };
   return { run, runs };
@@ -132,4 +132,14 @@ test('storage outages are retryable: a plain Error, not UnrecoverableError', asy
   expect(err).toBeInstanceOf(Error);
   expect(err).not.toBeInstanceOf(UnrecoverableError);
   expect(decodeJobError((err as Error).message).code).toBe('STORAGE_UNAVAILABLE');
+});
+
+test('a retried job whose earlier attempt stored its result finds it in place (no copy onto itself)', async () => {
+  const { run, runs } = setup();
+  await put('retried.wav', Buffer.alloc(4000, 3));
+  const first = await run({ input: { bucket, key: 'retried.wav' } }, 'retried-job');
+  // The attempt's completion was lost (say, a Redis failover): BullMQ runs the same job again.
+  expect(await run({ input: { bucket, key: 'retried.wav' } }, 'retried-job')).toMatchObject({ result: first.result, cached: false, durationMs: 1000 });
+  expect(runs).toHaveLength(1);
+  expect(await store.getJson(bucket, first.result.key)).toMatchObject({ jobId: 'retried-job', cached: false });
 });

@@ -119,6 +119,11 @@ async function lookup(deps: ProcessorDeps, identity: string): Promise<CachedResu
  */
 async function reuse(deps: ProcessorDeps, jobId: string, data: DetectJobData, identity: string, hit: CachedResult, output: ObjectRef): Promise<DetectJobResult | null> {
   const started = performance.now();
+  // A retried job whose earlier attempt stored its result and then lost the job (a Redis failover, say)
+  // finds its own result: it is in place already, and S3 refuses to copy an object onto itself.
+  if (hit.result.bucket === output.bucket && hit.result.key === output.key) {
+    return { result: output, cached: false, durationMs: hit.durationMs, channels: hit.channels, timings: { cacheMs: performance.now() - started } };
+  }
   let earlier: Record<string, unknown>;
   try {
     // The probabilities are copied inside the store (they can be megabytes); they land before the JSON,

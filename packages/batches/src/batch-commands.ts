@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '@vadfleet/platform/queue';
 import { VadError } from '@vadfleet/shared/errors';
 import { BATCH_EXPAND_JOB_NAME, BATCH_EXPAND_QUEUE_NAME, WEBHOOK_JOB_NAME, WEBHOOK_QUEUE_NAME, jobOptions, newJobId, parseBatchItemId } from '@vadfleet/shared/queue';
 import type { BatchAccepted, BatchView } from '@vadfleet/shared/schemas';

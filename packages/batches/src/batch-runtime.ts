@@ -1,5 +1,5 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '@vadfleet/platform/queue';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@vadfleet/shared/config';
 import { BATCH_EXPAND_QUEUE_NAME, WEBHOOK_QUEUE_NAME } from '@vadfleet/shared/queue';

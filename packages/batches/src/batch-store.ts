@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { keyspaceNodes, type RedisClient as Redis } from '@vadfleet/platform/queue';
 import { VadError, type ErrorData } from '@vadfleet/shared/errors';
 import { FLEET_BUCKET_MS, parseBatchItemId, queueKeys } from '@vadfleet/shared/queue';
 import { batchStatusSchema, errorDataSchema, webhookAttemptSchema, type BatchStatus } from '@vadfleet/shared/schemas';
@@ -172,12 +172,14 @@ export class BatchStore {
     const head = pattern.slice(0, pattern.indexOf('*'));
     const tail = pattern.slice(pattern.indexOf('*') + 1);
     const tenants = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', escapeGlob(head) + '*' + escapeGlob(tail), 'COUNT', 500);
-      for (const key of keys) tenants.add(key.slice(head.length, key.length - tail.length));
-      cursor = next;
-    } while (cursor !== '0');
+    for (const node of keyspaceNodes(this.redis)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', escapeGlob(head) + '*' + escapeGlob(tail), 'COUNT', 500);
+        for (const key of keys) tenants.add(key.slice(head.length, key.length - tail.length));
+        cursor = next;
+      } while (cursor !== '0');
+    }
     return [...tenants];
   }
 

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '@vadfleet/platform/queue';
 import { VadError } from '@vadfleet/shared/errors';
 import { DETECT_JOB_NAME, queueKeys, type DetectJobData } from '@vadfleet/shared/queue';
 import { isoTimestamp, type JobView } from '@vadfleet/shared/schemas';

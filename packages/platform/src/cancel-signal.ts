@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './queue.js';
 import { CANCEL_TTL_SECONDS, queueKeys } from '@vadfleet/shared/queue';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './queue.js';
 import { VadError } from '@vadfleet/shared/errors';
 import { IDEMPOTENCY_TTL_SECONDS, queueKeys } from '@vadfleet/shared/queue';
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './queue.js';
 import { WORKER_HEARTBEAT_INTERVAL_MS, WORKER_HEARTBEAT_TTL_SECONDS, queueKeys } from '@vadfleet/shared/queue';
 
 export interface Heartbeat {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './queue.js';
 import { z } from 'zod';
 import { canonicalParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
 

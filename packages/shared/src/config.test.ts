@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiConfigSchema, ConfigError, parseConfig } from './config.js';
+import { apiConfigSchema, ConfigError, parseConfig, workerConfigSchema } from './config.js';
 
 const KEYS = 'abcdefghijklmnop:tenant-a,qrstuvwxyz012345:tenant-b';
 
@@ -32,5 +32,17 @@ describe('parseConfig', () => {
 
   it('says a required variable is required', () => {
     expect(() => parseConfig(apiConfigSchema, {})).toThrow(/^ {2}API_KEYS: is required/m);
+  });
+
+  it('reads the Redis topology: sentinels as host:port pairs, cluster only with a hash-tagged prefix', () => {
+    const sentinel = parseConfig(workerConfigSchema, { REDIS_SENTINELS: 'sentinel-0.redis:26379, 10.0.0.7:26380', REDIS_SENTINEL_MASTER: 'queue' });
+    expect(sentinel.REDIS_SENTINELS).toEqual([{ host: 'sentinel-0.redis', port: 26379 }, { host: '10.0.0.7', port: 26380 }]);
+    expect(sentinel.REDIS_CLUSTER).toBe(false);
+    expect(parseConfig(workerConfigSchema, { REDIS_CLUSTER: 'true', QUEUE_PREFIX: 'prod-{vadfleet}' }).REDIS_CLUSTER).toBe(true);
+
+    expect(() => parseConfig(workerConfigSchema, { REDIS_SENTINELS: 'sentinel-0:port' })).toThrow(/^ {2}REDIS_SENTINELS: expected host:port pairs/m);
+    expect(() => parseConfig(workerConfigSchema, { REDIS_CLUSTER: 'true', QUEUE_PREFIX: 'vadfleet' })).toThrow(/^ {2}QUEUE_PREFIX: with REDIS_CLUSTER it must contain a \{hash tag\}/m);
+    expect(() => parseConfig(apiConfigSchema, { API_KEYS: KEYS, REDIS_CLUSTER: 'true', QUEUE_PREFIX: '{}x' })).toThrow(/QUEUE_PREFIX/);
+    expect(() => parseConfig(apiConfigSchema, { API_KEYS: KEYS, REDIS_CLUSTER: 'true', REDIS_SENTINELS: 'a:1' })).toThrow(/^ {2}REDIS_CLUSTER: cannot be combined with REDIS_SENTINELS/m);
   });
 });

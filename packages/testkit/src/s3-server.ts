@@ -47,6 +47,8 @@ export async function startS3Server(options: { dir?: string; port?: number; node
     secretAccessKey: 'S3RVER',
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
+        // Unreferenced while it serves; waiting for its exit must keep a script's event loop alive.
+        child.ref();
         child.kill('SIGTERM');
         await exited;
       }

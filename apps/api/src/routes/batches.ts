@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '@vadfleet/platform/queue';
 import type { ApiConfig } from '@vadfleet/shared/config';
 import { VadError } from '@vadfleet/shared/errors';
 import {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '@vadfleet/platform/queue';
 import { healthSchema, readinessSchema } from '@vadfleet/shared/schemas';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import { listLiveWorkers } from '@vadfleet/platform/redis-heartbeat';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonConfigShape } from './common.js';
+import { checkRedisTopology, commonConfigShape } from './common.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -28,5 +28,5 @@ export const workerConfigSchema = z.object({
   WEBHOOK_ATTEMPTS: int(1, 20).default(6).describe('Webhook delivery attempts (exponential backoff from 2 s) before it is marked failed.'),
   METRICS_PORT: int(0, 65_535).default(9091).describe('Port of the worker\'s /metrics and /healthz endpoint (0 picks a free port).'),
   METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the metrics endpoint (0.0.0.0 in containers).'),
-});
+}).superRefine(checkRedisTopology);
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
