@@ -7,5 +7,6 @@ export default defineProject({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['@vadfleet/testkit/global-setup'],
     testTimeout: 120_000,
+    hookTimeout: 180_000,
   },
 });
