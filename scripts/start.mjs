@@ -9,10 +9,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+// testkit's launch helpers (built by `npm start` before this runs): one free-port finder and one reader of
+// the manifests' node flags for npm start, the tests and the benchmarks.
+import { freePort } from '@vadfleet/testkit/free-port';
+import { manifestNodeFlags } from '@vadfleet/testkit/spawn-app';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, '.data');
@@ -22,20 +26,6 @@ const children = [];
 let stopping = false;
 
 const say = (line) => process.stderr.write(`[start] ${line}\n`);
-
-/** Node flags a child always runs with: `vadfleet.nodeFlags` of an app's package.json, `vadfleet.s3rverNodeFlags` of the root one (each says why). */
-const manifestNodeFlags = (manifest, field) => JSON.parse(readFileSync(join(root, manifest), 'utf8')).vadfleet?.[field] ?? [];
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 function start(name, command, args, options = {}) {
   // Own process group: a terminal's Ctrl-C reaches only this script, which then stops the children in

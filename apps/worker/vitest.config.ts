@@ -6,5 +6,6 @@ export default defineProject({
     name: 'worker',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,
+    hookTimeout: 180_000,
   },
 });

@@ -1,5 +1,6 @@
 import type { VadParamsInput } from '@vadfleet/shared/vad-params';
 import { ApiError, type ApiClient, type BatchResultLine, type BatchView } from './api-client.js';
+import { downloadBlob } from './download-blob.js';
 import { el } from './el.js';
 import { parseCallQa } from './qa-summary.js';
 
@@ -169,12 +170,7 @@ export class BatchesTab {
 
   private async downloadCsv(id: string): Promise<void> {
     try {
-      const url = URL.createObjectURL(await this.api.batchResultsCsv(id));
-      const link = el('a', { href: url, download: `batch-${id}.csv` });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      downloadBlob(`batch-${id}.csv`, await this.api.batchResultsCsv(id));
     } catch (err) {
       this.showError(err);
     }

@@ -1,6 +1,7 @@
 import type { ResultDocument } from '@vadfleet/shared/schemas';
 import type { VadParamsInput } from '@vadfleet/shared/vad-params';
 import { ApiError, type ApiClient, type ChannelSegments } from './api-client.js';
+import { downloadBlob } from './download-blob.js';
 import { el } from './el.js';
 import { parseCallQa, renderQaSummary } from './qa-summary.js';
 import { EXPORT_FORMATS, exportSegments, type ExportFormat } from './segment-exports.js';
@@ -19,15 +20,6 @@ export function describeParams(p: Params): string {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function download(name: string, mime: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: mime }));
-  const link = el('a', { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 /**
  * One file's journey: upload, status and progress while queued/active, then its waveform, regions,
@@ -207,7 +199,7 @@ export class FileCard {
     const document = this.rescored ? { ...result, channels, params: this.rescored.params, rescoredFrom: result.params } : result;
     const base = this.name.replace(/\.[^.]+$/, '') || 'audio';
     const { extension, mime } = EXPORT_FORMATS[format];
-    download(`${base}.segments.${extension}`, mime, exportSegments(format, channels, base, document));
+    downloadBlob(`${base}.segments.${extension}`, new Blob([exportSegments(format, channels, base, document)], { type: mime }));
   }
 
   private setStatus(status: string): void {

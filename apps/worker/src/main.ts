@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { Vad, type VadOptions } from '@vadfleet/vad-core';
 import { parseConfig, workerConfigSchema, type WorkerConfig } from '@vadfleet/shared/config';
 import { toVadError } from '@vadfleet/shared/errors';
-import { DETECT_QUEUE_NAME, type DetectJobResult } from '@vadfleet/shared/queue';
+import { DETECT_QUEUE_NAME, type DetectJobData, type DetectJobResult } from '@vadfleet/shared/queue';
 import { BatchRuntime } from '@vadfleet/batches/batch-runtime';
 import { ObjectStore, createS3Client, s3ClientConfigOf } from '@vadfleet/platform/object-store';
 import { assertNoEviction, createDetectQueue, createRedis, duplicateRedis } from '@vadfleet/platform/queue';
@@ -91,7 +91,6 @@ const processor = createProcessor({
   store,
   cache,
   metrics,
-  log,
   isCancelled: (jobId) => isCancellationRequested(redis, config.QUEUE_PREFIX, jobId),
   limits: {
     maxChannels: config.MAX_CHANNELS,
@@ -101,7 +100,7 @@ const processor = createProcessor({
 });
 const bookkeeping = batches.withItemBookkeeping(processor);
 
-const worker = new Worker<unknown, DetectJobResult>(DETECT_QUEUE_NAME, bookkeeping.processor, {
+const worker = new Worker<DetectJobData, DetectJobResult>(DETECT_QUEUE_NAME, bookkeeping.processor, {
   connection: redis,
   prefix: config.QUEUE_PREFIX,
   concurrency: config.WORKER_CONCURRENCY,

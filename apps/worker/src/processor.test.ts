@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
@@ -47,7 +46,6 @@ function setup(overrides: Partial<ProcessorDeps> = {}) {
     store,
     cache: new ResultCache(redis, { prefix: randomPrefix(), ttlSeconds: 60, scope: 'tenant' }),
     metrics: createWorkerMetrics({ defaultMetrics: false }),
-    log: pino({ level: 'silent' }),
     isCancelled: async () => false,
     limits: { maxChannels: 8, maxDurationMs: 3_600_000, maxInputBytes: 1_000_000 },
     ...overrides,

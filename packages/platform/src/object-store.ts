@@ -69,6 +69,25 @@ export interface PutStreamOptions {
   maxBytes?: number;
 }
 
+export interface OpenMeteredOptions {
+  /** More bytes than this fail the stream with PAYLOAD_TOO_LARGE. */
+  maxBytes: number;
+  /** Hash the bytes (SHA-256) as they pass; false when the caller already knows the content's hash. */
+  hash: boolean;
+}
+
+/** An object being read: counted, limited and hashed on its way to the reader. */
+export interface MeteredObject extends ObjectInfo {
+  /** The bytes; a failed read from S3 surfaces here as STORAGE_UNAVAILABLE. */
+  body: Readable;
+  /** From the request to the last byte read, or to now while (or if) the reader has not read them all. */
+  elapsedMs(): number;
+  /** SHA-256 of the whole object: undefined unless hashing and every byte was read (a decoder may stop early). */
+  sha256(): string | undefined;
+  /** Releases the response; call once the reader is done, whether or not it read to the end. */
+  close(): void;
+}
+
 const NOT_FOUND_NAMES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
 
 /** S3 "not found" → INPUT_NOT_FOUND; everything else from S3 or the network → STORAGE_UNAVAILABLE (retryable). */
@@ -116,6 +135,24 @@ export class ObjectStore {
       await this.delete(bucket, key).catch(() => undefined);
       throw toStorageError(sourceError ?? err, `s3://${bucket}/${key}`);
     }
+  }
+
+  /** Reads an object as a stream through a ByteMeter, the mirror of putStream. */
+  async openMetered(bucket: string, key: string, opts: OpenMeteredOptions): Promise<MeteredObject> {
+    const started = performance.now();
+    const { body, size, etag } = await this.getStream(bucket, key);
+    const meter = new ByteMeter(opts.maxBytes, 'The input', { hash: opts.hash });
+    let endedAt: number | undefined;
+    meter.once('end', () => (endedAt = performance.now()));
+    body.once('error', (err) => meter.destroy(new VadError('STORAGE_UNAVAILABLE', `Reading s3://${bucket}/${key} failed: ${err.message}`, { cause: err })));
+    return {
+      body: body.pipe(meter),
+      size,
+      etag,
+      elapsedMs: () => (endedAt ?? performance.now()) - started,
+      sha256: () => (opts.hash && meter.bytes === size && meter.writableFinished ? meter.sha256() : undefined),
+      close: () => body.destroy(),
+    };
   }
 
   async putBytes(bucket: string, key: string, body: Uint8Array, contentType: string): Promise<ObjectInfo> {

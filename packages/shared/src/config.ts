@@ -3,7 +3,6 @@ import { z } from 'zod';
 export * from './config/common.js';
 export * from './config/api.js';
 export * from './config/worker.js';
-export * from './config/worker.js';
 
 /** A configuration that failed validation; the message names every offending variable. */
 export class ConfigError extends Error {

@@ -53,6 +53,13 @@ export const detectJobDataSchema = z.object({
 });
 export type DetectJobData = z.infer<typeof detectJobDataSchema>;
 
+/** A job's data as the worker receives it; anything else (a foreign or corrupted job) is BAD_REQUEST. */
+export function parseDetectJobData(raw: unknown): DetectJobData {
+  const parsed = detectJobDataSchema.safeParse(raw);
+  if (!parsed.success) throw new VadError('BAD_REQUEST', `The job data is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
 export const detectJobResultSchema = z.object({
   result: objectRefSchema,
   cached: z.boolean(),

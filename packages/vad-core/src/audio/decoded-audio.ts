@@ -1,4 +1,3 @@
-import { VadError } from '@vadfleet/shared/errors';
 import type { AudioInfo } from '../types.js';
 
 /** A source whose header has been read: what it declares, and its samples still to decode. */
@@ -13,14 +12,4 @@ export interface DecodedAudio {
   chunks: AsyncGenerator<Float32Array[], void, undefined>;
   /** Releases what exists before `chunks` starts (an ffmpeg process); safe to call more than once. */
   release(): void;
-}
-
-/** Runs a WASM decoder call; anything it throws on hostile input becomes INVALID_AUDIO. */
-export async function decoderCall<T>(format: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof VadError) throw err;
-    throw new VadError('INVALID_AUDIO', `${format}: the decoder rejected the data (${(err as Error)?.message ?? String(err)})`, { cause: err });
-  }
 }

@@ -7,7 +7,8 @@
 import { VadError } from '@vadfleet/shared/errors';
 import type { ByteSource } from './byte-source.js';
 import { ChannelScaler } from './channel-scaler.js';
-import { decoderCall, type DecodedAudio } from './decoded-audio.js';
+import type { DecodedAudio } from './decoded-audio.js';
+import { decodeWithWasm } from './wasm-decode.js';
 
 /** Input bytes per decode call. A constant-subframe frame can carry 65535 samples in ~20 bytes. */
 const SLICE_BYTES = 1024;
@@ -47,30 +48,16 @@ export async function openFlac(src: ByteSource, head: Uint8Array): Promise<Decod
     ...(streamInfo.totalSamples > 0 ? { declaredFrames: streamInfo.totalSamples } : {}),
   };
 
-  async function* chunks(): AsyncGenerator<Float32Array[], void, undefined> {
-    const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
-    const decoder = new FLACDecoder();
-    try {
-      await decoder.ready;
-      const scaler = new ChannelScaler(channels, streamInfo.bitsPerSample);
-      let decodedAny = false;
-      for (let ended = false; !ended; ) {
-        const slice = await src.readSome(SLICE_BYTES);
-        ended = slice.length === 0;
-        // The decoder keeps a reference until it finds the next frame, so it gets its own copy.
-        const out = await decoderCall('FLAC', async () => ended ? await decoder.flush() : await decoder.decode(slice.slice()));
-        if (out.samplesDecoded === 0) continue;
-        if (out.sampleRate !== sampleRate) {
-          throw new VadError('INVALID_AUDIO', `FLAC: a frame's sample rate (${out.sampleRate} Hz) differs from STREAMINFO (${sampleRate} Hz)`);
-        }
-        decodedAny = true;
-        yield scaler.scale(out.channelData, out.samplesDecoded);
-      }
-      if (!decodedAny) throw new VadError('INVALID_AUDIO', 'FLAC: no decodable frames');
-    } finally {
-      decoder.free();
-    }
-  }
-
-  return { info, chunkRate: sampleRate, chunks: chunks(), release: () => undefined };
+  const chunks = decodeWithWasm(src, async () => new (await import('@wasm-audio-decoders/flac')).FLACDecoder(), {
+    format: 'FLAC',
+    sliceBytes: SLICE_BYTES,
+    scaler: new ChannelScaler(channels, streamInfo.bitsPerSample),
+    flush: true,
+    // The decoder keeps a reference until it finds the next frame, so it gets its own copy.
+    copySlices: true,
+    sampleRate,
+    rateChanged: (rate) => `FLAC: a frame's sample rate (${rate} Hz) differs from STREAMINFO (${sampleRate} Hz)`,
+    nothingDecoded: 'FLAC: no decodable frames',
+  });
+  return { info, chunkRate: sampleRate, chunks, release: () => undefined };
 }

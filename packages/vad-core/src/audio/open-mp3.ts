@@ -5,9 +5,10 @@
  */
 import { VadError } from '@vadfleet/shared/errors';
 import type { ByteSource } from './byte-source.js';
-import { decoderCall, type DecodedAudio } from './decoded-audio.js';
+import type { DecodedAudio } from './decoded-audio.js';
 import { ChannelScaler } from './channel-scaler.js';
 import { parseMpegFrameHeader, type MpegFrameHeader } from './detect-format.js';
+import { decodeWithWasm } from './wasm-decode.js';
 
 /** Input bytes per decode call: at most ~700 frames of the smallest size, so output stays bounded. */
 const SLICE_BYTES = 16384;
@@ -47,29 +48,13 @@ export async function openMp3(src: ByteSource, head: Uint8Array): Promise<Decode
     ...(frameCount === undefined ? {} : { declaredFrames: frameCount * frame.samplesPerFrame }),
   };
 
-  async function* chunks(): AsyncGenerator<Float32Array[], void, undefined> {
-    const { MPEGDecoder } = await import('mpg123-decoder');
-    const decoder = new MPEGDecoder();
-    try {
-      await decoder.ready;
-      const scaled = new ChannelScaler(channels);
-      let decodedAny = false;
-      for (;;) {
-        const slice = await src.readSome(SLICE_BYTES);
-        if (slice.length === 0) break;
-        const out = await decoderCall('MP3', async () => decoder.decode(slice));
-        if (out.samplesDecoded === 0) continue;
-        if (out.sampleRate !== sampleRate) {
-          throw new VadError('INVALID_AUDIO', `MP3: the sample rate changes mid-stream (${sampleRate} → ${out.sampleRate} Hz)`);
-        }
-        decodedAny = true;
-        yield scaled.scale(out.channelData, out.samplesDecoded);
-      }
-      if (!decodedAny) throw new VadError('INVALID_AUDIO', 'MP3: no decodable MPEG audio frames');
-    } finally {
-      decoder.free();
-    }
-  }
-
-  return { info, chunkRate: sampleRate, chunks: chunks(), release: () => undefined };
+  const chunks = decodeWithWasm(src, async () => new (await import('mpg123-decoder')).MPEGDecoder(), {
+    format: 'MP3',
+    sliceBytes: SLICE_BYTES,
+    scaler: new ChannelScaler(channels),
+    sampleRate,
+    rateChanged: (rate) => `MP3: the sample rate changes mid-stream (${sampleRate} → ${rate} Hz)`,
+    nothingDecoded: 'MP3: no decodable MPEG audio frames',
+  });
+  return { info, chunkRate: sampleRate, chunks, release: () => undefined };
 }

@@ -6,7 +6,8 @@
 import { VadError } from '@vadfleet/shared/errors';
 import type { ByteSource } from './byte-source.js';
 import { ChannelScaler } from './channel-scaler.js';
-import { decoderCall, type DecodedAudio } from './decoded-audio.js';
+import type { DecodedAudio } from './decoded-audio.js';
+import { decodeWithWasm } from './wasm-decode.js';
 
 const SLICE_BYTES = 1024;
 const OPUS_RATE = 48000;
@@ -19,26 +20,13 @@ export async function openOggOpus(src: ByteSource, head: Uint8Array): Promise<De
   if (channels === 0) throw new VadError('INVALID_AUDIO', 'Ogg Opus: OpusHead declares 0 channels');
   const info = { container: 'ogg' as const, codec: 'opus', sampleRate: OPUS_RATE, channels };
 
-  async function* chunks(): AsyncGenerator<Float32Array[], void, undefined> {
-    const { OggOpusDecoder } = await import('ogg-opus-decoder');
-    const decoder = new OggOpusDecoder({ forceStereo: false });
-    try {
-      await decoder.ready;
-      const scaler = new ChannelScaler(channels);
-      let decodedAny = false;
-      for (let ended = false; !ended; ) {
-        const slice = await src.readSome(SLICE_BYTES);
-        ended = slice.length === 0;
-        const out = await decoderCall('Ogg Opus', async () => ended ? await decoder.flush() : await decoder.decode(slice.slice()));
-        if (out.samplesDecoded === 0) continue;
-        decodedAny = true;
-        yield scaler.scale(out.channelData, out.samplesDecoded);
-      }
-      if (!decodedAny) throw new VadError('INVALID_AUDIO', 'Ogg Opus: no decodable packets');
-    } finally {
-      decoder.free();
-    }
-  }
-
-  return { info, chunkRate: OPUS_RATE, chunks: chunks(), release: () => undefined };
+  const chunks = decodeWithWasm(src, async () => new (await import('ogg-opus-decoder')).OggOpusDecoder({ forceStereo: false }), {
+    format: 'Ogg Opus',
+    sliceBytes: SLICE_BYTES,
+    scaler: new ChannelScaler(channels),
+    flush: true,
+    copySlices: true,
+    nothingDecoded: 'Ogg Opus: no decodable packets',
+  });
+  return { info, chunkRate: OPUS_RATE, chunks, release: () => undefined };
 }
