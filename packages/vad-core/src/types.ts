@@ -25,6 +25,10 @@ export interface OpenAudioOptions {
   signal?: AbortSignal;
   /** ffmpeg binary for formats without an in-process decoder; default 'ffmpeg' from PATH. */
   ffmpegPath?: string;
+  /** The source's path when it is a file: ffmpeg reads it directly (and can seek in it). */
+  filePath?: string;
+  /** Bound on a stream spooled to a temporary file for ffmpeg (PAYLOAD_TOO_LARGE beyond); default 4 GiB. */
+  maxInputBytes?: number;
 }
 
 /** A decoded stream: per-channel blocks of 16 kHz samples in int16 scale (spec §3.1). */

@@ -41,6 +41,8 @@ export interface DetectOptions {
   maxChannels?: number;
   /** Default 4 hours. */
   maxDurationMs?: number;
+  /** Bound on a stream that ffmpeg needs spooled to a temporary file (an MP4 with its index at the end); default 4 GiB. */
+  maxInputBytes?: number;
   /** Frames per independent piece (default 3000 = 30 s); any value gives identical results. */
   pieceFrames?: number;
 }
@@ -124,7 +126,12 @@ export class Vad {
     const withEnergy = needsFrameEnergy(config);
     const signal = options.signal;
     signal?.throwIfAborted();
-    const audio = await openAudio(await toByteStream(source), { ...validateLimits(options), signal });
+    const audio = await openAudio(await toByteStream(source), {
+      ...validateLimits(options),
+      signal,
+      maxInputBytes: options.maxInputBytes,
+      ...(typeof source === 'string' ? { filePath: source } : {}),
+    });
     const channelCount = audio.info.channels;
     const pieceFrames = options.pieceFrames ?? DEFAULT_PIECE_FRAMES;
     const audioMsTotal = audio.info.declaredFrames === undefined ? undefined : Math.round((audio.info.declaredFrames * 1000) / audio.info.sampleRate);

@@ -69,7 +69,7 @@ export async function openAudio(source: AsyncIterable<Uint8Array>, opts: OpenAud
         decoded = await openOggOpus(src, head);
         break;
       case 'unknown-media':
-        decoded = await openFfmpeg(src, opts);
+        decoded = await openFfmpeg(src, head, opts);
         break;
       case 'unknown':
         if (head.length < 12) throw new VadError('INVALID_AUDIO', `the stream is only ${head.length} bytes, too short for any audio header`);
