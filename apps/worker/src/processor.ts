@@ -68,7 +68,7 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
   input.body.once('error', (err) => meter.destroy(new VadError('STORAGE_UNAVAILABLE', `Reading s3://${data.input.bucket}/${data.input.key} failed: ${err.message}`, { cause: err })));
   const probs = new FrameProbsRecorder();
   // The bytes stream from S3 through the hash into the decoder: nothing of the whole object is kept.
-  const result = await vad.detect(input.body.pipe(meter), { params: data.params, signal, onProgress: progressReporter(job), onFrameProbs: probs.onFrameProbs, maxChannels: deps.limits.maxChannels, maxDurationMs: deps.limits.maxDurationMs }).finally(() => input.body.destroy());
+  const result = await vad.detect(input.body.pipe(meter), { params: data.params, signal, onProgress: progressReporter(job), onFrameProbs: probs.onFrameProbs, maxChannels: deps.limits.maxChannels, maxDurationMs: deps.limits.maxDurationMs, maxInputBytes: deps.limits.maxInputBytes }).finally(() => input.body.destroy());
   downloadMs ??= performance.now() - downloadStarted;
   const uploadStarted = performance.now();
   // Probabilities first: a result JSON that exists always has them beside it (re-scoring relies on it).
