@@ -3,6 +3,8 @@
  * (10 ms = 160 samples); milliseconds appear only in results.
  */
 
+import type { WarningData } from '@vadfleet/shared/errors';
+
 /** What the container/codec header says about the source. */
 export interface AudioInfo {
   /** Container detected from the bytes. */
@@ -40,6 +42,8 @@ export interface AudioStream {
    * after the consumer asks for the next block, so consumers copy what they keep.
    */
   blocks: AsyncIterable<Float32Array[]>;
+  /** Filled when `blocks` ends: e.g. TRUNCATED_INPUT when the stream ends before its header says. */
+  warnings: WarningData[];
 }
 
 /**

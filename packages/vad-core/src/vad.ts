@@ -3,7 +3,7 @@
  * shared by every call), and turns audio sources into speech segments per channel.
  */
 import { readFileSync } from 'node:fs';
-import { VadError } from '@vadfleet/shared/errors';
+import { VadError, type WarningData } from '@vadfleet/shared/errors';
 import { resolveVadParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
 import { openAudio } from './audio/index.js';
 import { toByteStream, type AudioSource } from './audio-source.js';
@@ -68,6 +68,8 @@ export interface DetectResult {
   model: { name: string; sha256: string };
   version: string;
   timings: Timings;
+  /** E.g. TRUNCATED_INPUT: the input ends before its header says; what arrived was analysed. Empty when all is well. */
+  warnings: WarningData[];
 }
 
 export type SegmentEvent = { channel: number; segment: Segment };
@@ -204,6 +206,7 @@ export class Vad {
       model: this.model,
       version: VERSION,
       timings,
+      warnings: audio.warnings,
     };
   }
 }

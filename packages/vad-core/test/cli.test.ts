@@ -130,6 +130,15 @@ describe('vadfleet detect', () => {
     expect(run.lines[1999]).toMatchObject({ durationMs: 100, channels: [{ channel: 0, segments: [] }] });
   }, 10 * GUARD);
 
+  it('a WAV cut short of its header: analysed, with a TRUNCATED_INPUT warning on its line', async () => {
+    const cut = join(tmp, 'cut.wav');
+    writeFileSync(cut, wav16([new Int16Array(16000 * 5.9)], 16000).subarray(0, 44 + 64000));
+    const run = await vadfleet(['detect', cut, EXAMPLE_WAV]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.lines[0]).toMatchObject({ file: cut, durationMs: 2000, warnings: [{ code: 'TRUNCATED_INPUT', declaredMs: 5900, decodedMs: 2000 }] });
+    expect(run.lines[1]).toMatchObject({ file: EXAMPLE_WAV, warnings: [] });
+  }, GUARD);
+
   it('--help exits 0 and documents every option', async () => {
     const run = await vadfleet(['--help']);
     expect(run.code).toBe(0);

@@ -155,6 +155,17 @@ describe('real ffmpeg', () => {
     }
   });
 
+  it('an M4A cut inside its data (index first): analysed as far as it goes, with TRUNCATED_INPUT', async () => {
+    const stream = await openAudio(chunked(faststart.subarray(0, Math.floor(faststart.length * 0.4)), 4096), DEFAULT_OPTS);
+    let samples = 0;
+    for await (const block of stream.blocks) samples += block[0].length;
+    expect(samples).toBeGreaterThan(16000 * 5);
+    expect(stream.warnings).toEqual([{ code: 'TRUNCATED_INPUT', declaredMs: 30000, decodedMs: Math.round(samples / 16), message: expect.any(String) }]);
+    const whole = await openAudio(chunked(faststart, 4096), DEFAULT_OPTS);
+    for await (const _ of whole.blocks);
+    expect(whole.warnings).toEqual([]);
+  });
+
   it("ffmpeg's failures get honest codes, never EMPTY_AUDIO (hostile data)", async () => {
     // Cut before its index: nothing can be located.
     await expectVadError(decodeAll(moovAtEnd.subarray(0, moovAtEnd.length >> 1)), 'INVALID_AUDIO', /no index \(moov atom\)/);

@@ -1,4 +1,4 @@
-import { VadError } from '@vadfleet/shared/errors';
+import { VadError, type WarningData } from '@vadfleet/shared/errors';
 import type { AudioStream, OpenAudioOptions } from '../types.js';
 import { assertHeaderLimits, assertSampleRate } from './audio-limits.js';
 import { ByteSource } from './byte-source.js';
@@ -84,9 +84,11 @@ export async function openAudio(source: AsyncIterable<Uint8Array>, opts: OpenAud
       decoded.release();
       throw err;
     }
+    const warnings: WarningData[] = [];
     return {
       info,
-      blocks: toSampleBlocks(decoded, opts, () => {
+      warnings,
+      blocks: toSampleBlocks(decoded, opts, warnings, () => {
         decoded.release();
         src.close();
       }),

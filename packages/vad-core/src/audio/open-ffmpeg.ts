@@ -218,5 +218,6 @@ export async function openFfmpeg(src: ByteSource, head: Uint8Array, opts: OpenAu
     }
   }
 
-  return { info, chunkRate: OUTPUT_RATE, chunks: chunks(), release: cleanup };
+  // ffmpeg's Duration is rounded to 10 ms and may count codec priming: a tenth of a second of slack.
+  return { info, chunkRate: OUTPUT_RATE, chunks: chunks(), release: cleanup, declaredSlackFrames: Math.round(description.inputRate / 10) };
 }

@@ -8,6 +8,7 @@ import type { ByteSource } from './byte-source.js';
 import { decoderCall, type DecodedAudio } from './decoded-audio.js';
 import { ChannelScaler } from './channel-scaler.js';
 import { parseMpegFrameHeader, type MpegFrameHeader } from './detect-format.js';
+import { UnitTracker } from './unit-tracker.js';
 
 /** Input bytes per decode call: at most ~700 frames of the smallest size, so output stays bounded. */
 const SLICE_BYTES = 16384;
@@ -47,6 +48,7 @@ export async function openMp3(src: ByteSource, head: Uint8Array): Promise<Decode
     ...(frameCount === undefined ? {} : { declaredFrames: frameCount * frame.samplesPerFrame }),
   };
 
+  const frames = UnitTracker.mpeg();
   async function* chunks(): AsyncGenerator<Float32Array[], void, undefined> {
     const { MPEGDecoder } = await import('mpg123-decoder');
     const decoder = new MPEGDecoder();
@@ -57,6 +59,7 @@ export async function openMp3(src: ByteSource, head: Uint8Array): Promise<Decode
       for (;;) {
         const slice = await src.readSome(SLICE_BYTES);
         if (slice.length === 0) break;
+        frames.feed(slice);
         const out = await decoderCall('MP3', async () => decoder.decode(slice));
         if (out.samplesDecoded === 0) continue;
         if (out.sampleRate !== sampleRate) {
@@ -71,5 +74,13 @@ export async function openMp3(src: ByteSource, head: Uint8Array): Promise<Decode
     }
   }
 
-  return { info, chunkRate: sampleRate, chunks: chunks(), release: () => undefined };
+  return {
+    info,
+    chunkRate: sampleRate,
+    chunks: chunks(),
+    release: () => undefined,
+    // The count includes the encoder's delay and padding, which mpg123 trims (at most about two frames).
+    declaredSlackFrames: 3 * frame.samplesPerFrame,
+    endedInsideFrame: () => frames.endedInsideUnit,
+  };
 }

@@ -7,6 +7,7 @@ import { VadError } from '@vadfleet/shared/errors';
 import type { ByteSource } from './byte-source.js';
 import { ChannelScaler } from './channel-scaler.js';
 import { decoderCall, type DecodedAudio } from './decoded-audio.js';
+import { UnitTracker } from './unit-tracker.js';
 
 const SLICE_BYTES = 1024;
 const OPUS_RATE = 48000;
@@ -19,6 +20,7 @@ export async function openOggOpus(src: ByteSource, head: Uint8Array): Promise<De
   if (channels === 0) throw new VadError('INVALID_AUDIO', 'Ogg Opus: OpusHead declares 0 channels');
   const info = { container: 'ogg' as const, codec: 'opus', sampleRate: OPUS_RATE, channels };
 
+  const pages = UnitTracker.ogg();
   async function* chunks(): AsyncGenerator<Float32Array[], void, undefined> {
     const { OggOpusDecoder } = await import('ogg-opus-decoder');
     const decoder = new OggOpusDecoder({ forceStereo: false });
@@ -29,6 +31,7 @@ export async function openOggOpus(src: ByteSource, head: Uint8Array): Promise<De
       for (let ended = false; !ended; ) {
         const slice = await src.readSome(SLICE_BYTES);
         ended = slice.length === 0;
+        pages.feed(slice);
         const out = await decoderCall('Ogg Opus', async () => ended ? await decoder.flush() : await decoder.decode(slice.slice()));
         if (out.samplesDecoded === 0) continue;
         decodedAny = true;
@@ -40,5 +43,5 @@ export async function openOggOpus(src: ByteSource, head: Uint8Array): Promise<De
     }
   }
 
-  return { info, chunkRate: OPUS_RATE, chunks: chunks(), release: () => undefined };
+  return { info, chunkRate: OPUS_RATE, chunks: chunks(), release: () => undefined, endedInsideFrame: () => pages.endedInsideUnit };
 }
