@@ -75,7 +75,7 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
   await store.putBytes(output.bucket, frameProbsKey(output.key), encodeFrameProbs(probs.result(vad.postConfig, result.channels.length)), 'application/octet-stream');
   await store.putJson(output.bucket, output.key, { ...result, qa: callQa(result, data.roles), jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false });
   const uploadMs = performance.now() - uploadStarted;
-  const entry: CachedResult = { result: output, durationMs: result.durationMs, channels: result.channels.length };
+  const entry: CachedResult = { result: output, durationMs: result.durationMs, channels: result.channels.length, warnings: result.warnings };
   // The decoder may stop before the object's end (a WAV's trailing chunks): then the bytes hashed are
   // not the whole object, and only the API's hash of an upload (if any) names the content.
   const sha256 = data.input.sha256 ?? (meter.bytes === input.size && meter.writableFinished ? meter.sha256() : undefined);
@@ -138,7 +138,7 @@ async function reuse(deps: ProcessorDeps, jobId: string, data: DetectJobData, id
     return null;
   }
   await deps.store.putJson(output.bucket, output.key, { ...earlier, jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: true });
-  return { result: output, cached: true, durationMs: hit.durationMs, channels: hit.channels, timings: { cacheMs: performance.now() - started } };
+  return { result: output, cached: true, durationMs: hit.durationMs, channels: hit.channels, warnings: hit.warnings ?? [], timings: { cacheMs: performance.now() - started } };
 }
 
 /** QA statistics for two-channel calls (default roles: channel 0 agent, 1 customer); none for other channel counts. */
@@ -163,6 +163,7 @@ function recordRun(metrics: WorkerMetrics, result: DetectResult, downloadMs: num
   const stages = { download: downloadMs, decode: t.decodeMs, features: t.featuresMs, inference: t.modelMs, postprocess: t.postprocessMs, upload: uploadMs };
   for (const [stage, ms] of Object.entries(stages)) metrics.stageDuration.observe({ stage: stage as keyof typeof stages }, ms / 1000);
   metrics.audioProcessed.inc(result.durationMs / 1000);
+  for (const warning of result.warnings) metrics.inputWarnings.inc({ code: warning.code });
   if (result.durationMs > 0) metrics.realTimeFactor.observe(t.totalMs / result.durationMs);
 }
 

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { System, exampleSlice } from './system.js';
+import { System, exampleSlice, metricValue } from './system.js';
 
 const system = new System({ redisUrl: inject('redisUrl'), s3Endpoint: inject('s3Endpoint') });
 const dir = mkdtempSync(join(tmpdir(), 'worker-formats-'));
 beforeAll(async () => {
   await system.startApi();
-});
+}, 120_000);
 afterAll(async () => {
   await system.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -36,6 +36,24 @@ test('an M4A in S3 with its index at the end (ffmpeg\'s default): completed with
     expect(Math.abs(first[i][0] - start)).toBeLessThanOrEqual(30);
     expect(Math.abs(first[i][1] - end)).toBeLessThanOrEqual(30);
   }
+  worker.kill('SIGTERM');
+  await worker.exited;
+});
+
+test('a WAV cut short of its header: completed, with TRUNCATED_INPUT in the status, the result and the metric; again from the cache', async () => {
+  const whole = exampleSlice(0, 5900);
+  const cut = whole.subarray(0, 44 + 2 * 32000); // 2 s of the 5.9 s its header declares
+  const worker = await system.startWorker();
+  const id = await system.submitUpload(cut);
+  const job = await system.waitForJob(id);
+  const warning = { code: 'TRUNCATED_INPUT', declaredMs: 5900, decodedMs: 2000, message: expect.stringMatching(/declares 5\.900 s/) };
+  expect(job).toMatchObject({ status: 'completed', warnings: [warning] });
+  expect(await system.result(id)).toMatchObject({ durationMs: 2000, warnings: [warning] });
+  expect(await metricValue(worker.url, 'vadfleet_input_warnings_total', { code: 'TRUNCATED_INPUT' })).toBe(1);
+  const again = await system.waitForJob(await system.submitUpload(cut));
+  expect(again).toMatchObject({ status: 'completed', cached: true, warnings: [warning] });
+  const fine = await system.waitForJob(await system.submitUpload(whole));
+  expect(fine).toMatchObject({ status: 'completed', warnings: [] });
   worker.kill('SIGTERM');
   await worker.exited;
 });

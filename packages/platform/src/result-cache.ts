@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient as Redis } from './queue.js';
 import { z } from 'zod';
+import { warningDataSchema } from '@vadfleet/shared/queue';
 import { canonicalParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
 
 /**
@@ -16,6 +17,8 @@ export const cachedResultSchema = z.object({
   result: z.object({ bucket: z.string(), key: z.string() }),
   durationMs: z.number().nonnegative(),
   channels: z.number().int().positive(),
+  /** The run's warnings, served again with every hit (absent in entries older than warnings). */
+  warnings: z.array(warningDataSchema).optional(),
 });
 export type CachedResult = z.infer<typeof cachedResultSchema>;
 
