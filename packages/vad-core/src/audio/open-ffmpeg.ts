@@ -60,31 +60,31 @@ function lastLine(text: string): string {
   return lines[lines.length - 1]?.trim() ?? '';
 }
 
-/** ffmpeg's messages that say what is wrong with the input, most specific first. */
-const FAILURES: readonly [RegExp, ErrorCode, string][] = [
-  [/moov atom not found/, 'INVALID_AUDIO', 'the MP4/M4A file has no index (moov atom): it is truncated or was never finished'],
-  // A container that lists streams but no audio is a video; one that lists none is cut short or empty.
-  [/matches no streams|does not contain any stream/, 'UNSUPPORTED_FORMAT', 'the file has no audio stream'],
-  [/Decoder \(codec [^)]*\) not found|Unknown decoder|Unsupported codec|Could not find codec parameters|no decoder found/i, 'UNSUPPORTED_FORMAT', 'ffmpeg has no decoder for its audio codec'],
-  [/Invalid data found|partial file|Error while decoding|corrupt/i, 'INVALID_AUDIO', 'ffmpeg could not decode the audio'],
+/**
+ * ffmpeg's messages that say what is wrong with the input, most specific first; `when` narrows an entry
+ * by the whole stderr. A container that lists streams but no audio is a video; one that lists no stream
+ * at all was cut short or is empty.
+ */
+const FAILURES: readonly { pattern: RegExp; when?: (stderr: string) => boolean; code: ErrorCode; what: string }[] = [
+  { pattern: /moov atom not found/, code: 'INVALID_AUDIO', what: 'the MP4/M4A file has no index (moov atom): it is truncated or was never finished' },
+  { pattern: /matches no streams|does not contain any stream/, when: (e) => !/Stream #\d+:\d+/.test(e), code: 'INVALID_AUDIO', what: 'the container holds no streams: it is truncated or empty' },
+  { pattern: /matches no streams|does not contain any stream/, code: 'UNSUPPORTED_FORMAT', what: 'the file has no audio stream' },
+  { pattern: /Decoder \(codec [^)]*\) not found|Unknown decoder|Unsupported codec|Could not find codec parameters|no decoder found/i, code: 'UNSUPPORTED_FORMAT', what: 'ffmpeg has no decoder for its audio codec' },
+  { pattern: /Invalid data found|partial file|Error while decoding|corrupt/i, code: 'INVALID_AUDIO', what: 'ffmpeg could not decode the audio' },
 ];
 
 /**
  * The error for a failed ffmpeg run (or one that exited 0 without a sample after reporting errors):
- * INVALID_AUDIO or UNSUPPORTED_FORMAT from its stderr, with its last line; null when it reported nothing.
+ * INVALID_AUDIO or UNSUPPORTED_FORMAT from its stderr, quoting the line; null when it reported nothing.
  */
 export function ffmpegFailure(stderr: string, exitCode: number | null): VadError | null {
-  const last = lastLine(stderr);
-  for (const [pattern, code, what] of FAILURES) {
-    const line = stderr.split('\n').find((l) => pattern.test(l));
-    if (!line) continue;
-    if (code === 'UNSUPPORTED_FORMAT' && what.includes('no audio stream') && !/Stream #\d+:\d+/.test(stderr)) {
-      return new VadError('INVALID_AUDIO', `the container holds no streams: it is truncated or empty (ffmpeg: ${line.trim()})`);
-    }
-    return new VadError(code, `${what} (ffmpeg: ${line.trim()})`);
+  const lines = stderr.split('\n');
+  for (const { pattern, when, code, what } of FAILURES) {
+    const line = lines.find((l) => pattern.test(l));
+    if (line && (!when || when(stderr))) return new VadError(code, `${what} (ffmpeg: ${line.trim()})`);
   }
   if (exitCode === 0) return null;
-  return new VadError('INVALID_AUDIO', `ffmpeg could not decode the audio: ${last || `exit code ${exitCode}`}`);
+  return new VadError('INVALID_AUDIO', `ffmpeg could not decode the audio: ${lastLine(stderr) || `exit code ${exitCode}`}`);
 }
 
 type FfmpegProcess = ChildProcessByStdio<Writable | null, Readable, Readable>;
