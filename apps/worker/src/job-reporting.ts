@@ -26,6 +26,7 @@ export function recordRun(metrics: WorkerMetrics, result: DetectResult, download
   const stages = { download: downloadMs, decode: t.decodeMs, features: t.featuresMs, inference: t.modelMs, postprocess: t.postprocessMs, upload: uploadMs };
   for (const [stage, ms] of Object.entries(stages)) metrics.stageDuration.observe({ stage: stage as keyof typeof stages }, ms / 1000);
   metrics.audioProcessed.inc(result.durationMs / 1000);
+  for (const warning of result.warnings) metrics.inputWarnings.inc({ code: warning.code });
   if (result.durationMs > 0) metrics.realTimeFactor.observe(t.totalMs / result.durationMs);
   return { downloadMs, ...t, uploadMs };
 }

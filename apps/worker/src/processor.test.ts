@@ -38,7 +38,7 @@ function setup(overrides: Partial<ProcessorDeps> = {}) {
       runs.push(bytes);
       options.onFrameProbs?.(0, 0, new Float32Array([0.9, 0.1]));
       if (bytes[0] === 0x58) throw new VadError('INVALID_AUDIO', 'bad header');
-      return { durationMs: 1000, sampleRate: 16000, channels: [{ channel: 0, segments: [[0, 500]] }], params: resolveVadParams(), model: vad.model, version: '0', timings: { decodeMs: 1, featuresMs: 1, modelMs: 1, postprocessMs: 1, totalMs: 4 } };
+      return { durationMs: 1000, sampleRate: 16000, channels: [{ channel: 0, segments: [[0, 500]] }], params: resolveVadParams(), model: vad.model, version: '0', timings: { decodeMs: 1, featuresMs: 1, modelMs: 1, postprocessMs: 1, totalMs: 4 }, warnings: [] };
     },
   } as unknown as ProcessorDeps['vad'];
   const deps: ProcessorDeps = {

@@ -9,11 +9,17 @@ import { BatchSystem, parseNdjson } from './batch-harness.js';
 const sys = new BatchSystem({ redisUrl: inject('redisUrl'), s3Endpoint: inject('s3Endpoint') });
 const CALLS = 50;
 const corrupt = new Set([3, 11, 24, 37, 48]);
+/** Cut to half of what their headers declare: analysed, with TRUNCATED_INPUT. */
+const truncated = new Set([5, 30]);
 const keys = Array.from({ length: CALLS }, (_, i) => `in/call-${i}.wav`);
 
 beforeAll(async () => {
   await sys.startApi();
-  await sys.upload(keys, (i) => (corrupt.has(i) ? Buffer.from(`RIFF garbage ${i} `.repeat(50)) : makeCall(planCall(i, 8000))));
+  await sys.upload(keys, (i) => {
+    if (corrupt.has(i)) return Buffer.from(`RIFF garbage ${i} `.repeat(50));
+    const call = makeCall(planCall(i, 8000));
+    return truncated.has(i) ? call.subarray(0, call.length >> 1) : call;
+  });
   await Promise.all([sys.startWorker(), sys.startWorker()]);
 }, 120_000);
 afterAll(() => sys.stop());
@@ -42,6 +48,7 @@ test('5 corrupt files among 50 and a worker killed mid-batch: 45 succeeded, 5 fa
     } else {
       expect(line.status).toBe('completed');
       expect(line.result.channels).toHaveLength(2);
+      expect(line.warnings.map((w: { code: string }) => w.code)).toEqual(truncated.has(i) ? ['TRUNCATED_INPUT'] : []);
     }
   }
   // The survivor did take over: it logged completions after the kill.
@@ -49,6 +56,8 @@ test('5 corrupt files among 50 and a worker killed mid-batch: 45 succeeded, 5 fa
   const csv = (await sys.request(`/v1/batches/${res.body.id}/results?format=csv`)).text.trim().split('\n');
   expect(csv).toHaveLength(CALLS + 1);
   expect(csv.filter((row) => row.includes(',failed,'))).toHaveLength(5);
+  const warningsColumn = csv[0].split(',').indexOf('warnings');
+  expect(csv.slice(1).filter((row) => row.split(',')[warningsColumn] === 'TRUNCATED_INPUT').map((row) => row.split(',')[0])).toEqual([...truncated].map((i) => keys[i]).sort());
 });
 
 test('cancelling a batch drops the calls not started', async () => {

@@ -53,6 +53,7 @@ export async function* batchResultsNdjson(store: BatchStore, objectStore: Object
       status: o.record?.outcome ?? openStatus(batch),
       error: o.record?.error,
       durationMs: o.record?.durationMs,
+      warnings: o.record?.warnings ?? [],
       resultRef: o.record?.result,
       result: o.result,
     };
@@ -65,6 +66,7 @@ export const CSV_COLUMNS = [
   'status',
   'error_code',
   'duration_ms',
+  'warnings',
   ...[0, 1].flatMap((c) => [`ch${c}_role`, `ch${c}_speech_ms`, `ch${c}_speech_ratio`, `ch${c}_segments`, `ch${c}_longest_silence_ms`]),
   'overtalk_ms',
   'overtalk_count',
@@ -96,6 +98,7 @@ export async function* batchResultsCsv(store: BatchStore, objectStore: ObjectSto
       o.record?.outcome ?? openStatus(batch),
       o.record?.error?.code,
       o.record?.durationMs,
+      o.record?.warnings?.map((w) => w.code).join(';'),
       ...channel(0),
       ...channel(1),
       conv?.overtalk.totalMs,

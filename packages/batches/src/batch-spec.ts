@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { objectRefSchema } from '@vadfleet/shared/queue';
+import { objectRefSchema, warningDataSchema } from '@vadfleet/shared/queue';
 import { resolvedVadParamsSchema } from '@vadfleet/shared/vad-params';
 import { errorDataSchema, webhookAttemptSchema } from '@vadfleet/shared/schemas';
 
@@ -45,6 +45,8 @@ export interface ItemRecord {
   result?: z.infer<typeof objectRefSchema>;
   durationMs?: number;
   error?: z.infer<typeof errorDataSchema>;
+  /** Only when there are any (e.g. TRUNCATED_INPUT). */
+  warnings?: z.infer<typeof warningDataSchema>[];
 }
 
 /**
@@ -56,6 +58,7 @@ const storedItemRecordSchema = z.object({
   result: objectRefSchema.optional(),
   durationMs: z.number().optional(),
   error: errorDataSchema.optional(),
+  warnings: z.array(warningDataSchema).optional(),
 });
 
 export function encodeItemRecord({ outcome, ...rest }: ItemRecord): string {

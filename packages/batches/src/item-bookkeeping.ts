@@ -53,7 +53,8 @@ export function withBatchItemBookkeeping<J extends ItemJob>(processor: DetectPro
       };
       await items.beforeStart(data).catch((err) => failWith(toJobFailure(err)));
       const result = await processor(job, token, signal).catch((err: Error) => failWith(err));
-      await recordEnd(job, data, { outcome: 'completed', result: result.result, durationMs: result.durationMs }).catch((err) => failWith(toJobFailure(err)));
+      const warnings = result.warnings?.length ? { warnings: result.warnings } : {};
+      await recordEnd(job, data, { outcome: 'completed', result: result.result, durationMs: result.durationMs, ...warnings }).catch((err) => failWith(toJobFailure(err)));
       return result;
     },
     failed: async (job, err) => {

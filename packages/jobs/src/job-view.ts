@@ -29,6 +29,7 @@ export function jobView(job: Job<DetectJobData, unknown, string>, state: string)
       view.result = result.data.result;
       view.cached = result.data.cached;
       view.timings = result.data.timings;
+      view.warnings = result.data.warnings ?? [];
       view.progress = { audioMsDone: result.data.durationMs, audioMsTotal: result.data.durationMs };
     }
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RedisClient as Redis } from './queue.js';
 import { z } from 'zod';
 import { toVadError, VadError } from '@vadfleet/shared/errors';
-import { frameProbsKey, type DetectJobResult, type ObjectRef } from '@vadfleet/shared/queue';
+import { frameProbsKey, warningDataSchema, type DetectJobResult, type ObjectRef } from '@vadfleet/shared/queue';
 import { canonicalParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
 import type { ObjectStore } from './object-store.js';
 
@@ -19,6 +19,8 @@ export const cachedResultSchema = z.object({
   result: z.object({ bucket: z.string(), key: z.string() }),
   durationMs: z.number().nonnegative(),
   channels: z.number().int().positive(),
+  /** The run's warnings, served again with every hit (absent in entries older than warnings). */
+  warnings: z.array(warningDataSchema).optional(),
 });
 export type CachedResult = z.infer<typeof cachedResultSchema>;
 
@@ -152,7 +154,7 @@ export class ResultCache {
     // A retried job whose earlier attempt stored its result and then lost the job (a Redis failover, say)
     // finds its own result: it is in place already, and S3 refuses to copy an object onto itself.
     if (hit.result.bucket === output.bucket && hit.result.key === output.key) {
-      return { served: { result: output, cached: false, durationMs: hit.durationMs, channels: hit.channels, timings: { cacheMs: performance.now() - started } }, entry: hit };
+      return { served: { result: output, cached: false, durationMs: hit.durationMs, channels: hit.channels, warnings: hit.warnings ?? [], timings: { cacheMs: performance.now() - started } }, entry: hit };
     }
     let earlier: Record<string, unknown>;
     try {
@@ -170,7 +172,7 @@ export class ResultCache {
     }
     // Every job's result lives under its tenant's prefix and outlives the one it was copied from.
     await store.putJson(output.bucket, output.key, { ...earlier, ...target.stamp, cached: true });
-    return { served: { result: output, cached: true, durationMs: hit.durationMs, channels: hit.channels, timings: { cacheMs: performance.now() - started } }, entry: hit };
+    return { served: { result: output, cached: true, durationMs: hit.durationMs, channels: hit.channels, warnings: hit.warnings ?? [], timings: { cacheMs: performance.now() - started } }, entry: hit };
   }
 
   /** Forgets an entry whose result object has disappeared. */

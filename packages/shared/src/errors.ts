@@ -40,7 +40,26 @@ export const ERROR_CATALOGUE = {
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
 
-/** The shape in which an error crosses any boundary (HTTP, Redis, worker thread, process). */
+/**
+ * Warnings: the run succeeded, with something the caller should know. They travel beside the result
+ * (CLI lines, result JSON, job status, batch NDJSON/CSV) with the same stable codes everywhere.
+ */
+export const WARNING_CATALOGUE = {
+  TRUNCATED_INPUT: { message: 'The input ends before its header says it does: what arrived was analysed.' },
+} as const satisfies Record<string, { message: string }>;
+
+export type WarningCode = keyof typeof WARNING_CATALOGUE;
+export const WARNING_CODES = Object.keys(WARNING_CATALOGUE) as WarningCode[];
+
+/** One warning. TRUNCATED_INPUT carries the length the header declared (when it declares one) and the length decoded. */
+export interface WarningData {
+  code: WarningCode;
+  message: string;
+  declaredMs?: number;
+  decodedMs?: number;
+}
+
+
 export interface ErrorData {
   code: ErrorCode;
   message: string;

@@ -7,7 +7,7 @@
  * bytes, ratios 0..1) as suffixes, `_total` on counters. Labels take only the bounded value sets below
  * (never job ids, tenants or file names).
  */
-import { ERROR_CODES } from './errors.js';
+import { ERROR_CODES, WARNING_CODES } from './errors.js';
 
 export const JOB_OUTCOMES = ['completed', 'failed', 'cancelled'] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
@@ -147,6 +147,15 @@ export const METRICS = {
     labels: ['code'],
     labelValues: { code: ERROR_CODES },
     exportedBy: ['api', 'worker'],
+  },
+  inputWarnings: {
+    name: 'vadfleet_input_warnings_total',
+    type: 'counter',
+    help: 'Inputs analysed with a warning, by warning code (TRUNCATED_INPUT: the input ends before its header says; cache hits excluded).',
+    unit: 'inputs',
+    labels: ['code'],
+    labelValues: { code: WARNING_CODES },
+    exportedBy: ['worker'],
   },
   cacheLookups: {
     name: 'vadfleet_cache_lookups_total',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ERROR_CATALOGUE, VadError, type ErrorData } from './errors.js';
+import { ERROR_CATALOGUE, VadError, WARNING_CODES, type ErrorData } from './errors.js';
 import { resolvedVadParamsSchema } from './vad-params.js';
 
 /**
@@ -60,6 +60,15 @@ export function parseDetectJobData(raw: unknown): DetectJobData {
   return parsed.data;
 }
 
+export const warningDataSchema = z
+  .object({
+    code: z.enum(WARNING_CODES),
+    message: z.string(),
+    declaredMs: z.number().nonnegative().optional().describe('TRUNCATED_INPUT: the length the header declares, when it declares one.'),
+    decodedMs: z.number().nonnegative().optional().describe('TRUNCATED_INPUT: the length that was decoded and analysed.'),
+  })
+  .meta({ id: 'Warning', description: 'Something to know about a successful run, e.g. TRUNCATED_INPUT: the input ends before its header says.' });
+
 export const detectJobResultSchema = z.object({
   result: objectRefSchema,
   cached: z.boolean(),
@@ -68,6 +77,8 @@ export const detectJobResultSchema = z.object({
   channels: z.number().int().positive(),
   /** Milliseconds per processing stage. */
   timings: z.record(z.string(), z.number()),
+  /** E.g. TRUNCATED_INPUT; absent in results of workers that predate warnings. */
+  warnings: z.array(warningDataSchema).optional(),
 });
 export type DetectJobResult = z.infer<typeof detectJobResultSchema>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
-import { jobIdSchema, jobProgressSchema, objectRefSchema } from './queue.js';
+import { jobIdSchema, jobProgressSchema, objectRefSchema, warningDataSchema } from './queue.js';
 import { resolvedVadParamsSchema, vadParamsSchema } from './vad-params.js';
 
 /**
@@ -83,6 +83,7 @@ export const jobViewSchema = z
     timings: z.record(z.string(), z.number()).optional().describe('Milliseconds per processing stage.'),
     result: objectRefSchema.optional().describe('Where the result JSON is stored.'),
     cached: z.boolean().optional().describe('True when the result came from the result cache.'),
+    warnings: z.array(warningDataSchema).optional().describe('Of a completed job; empty when there is nothing to report.'),
     error: errorDataSchema.optional().describe('Why the job failed or was cancelled.'),
     attempts: z.number().int().nonnegative().describe('Processing attempts made so far.'),
   })
@@ -118,6 +119,7 @@ export const resultDocumentSchema = z
     model: z.object({ name: z.string(), sha256: z.string() }),
     version: z.string(),
     timings: z.record(z.string(), z.number()),
+    warnings: z.array(warningDataSchema).describe('Empty when there is nothing to report (results stored before warnings existed have none).').optional(),
   })
   .meta({ id: 'Result' });
 export type ResultDocument = z.infer<typeof resultDocumentSchema>;

@@ -3,6 +3,8 @@
  * (10 ms = 160 samples); milliseconds appear only in results.
  */
 
+import type { WarningData } from '@vadfleet/shared/errors';
+
 /** What the container/codec header says about the source. */
 export interface AudioInfo {
   /** Container detected from the bytes. */
@@ -25,6 +27,10 @@ export interface OpenAudioOptions {
   signal?: AbortSignal;
   /** ffmpeg binary for formats without an in-process decoder; default 'ffmpeg' from PATH. */
   ffmpegPath?: string;
+  /** The source's path when it is a file: ffmpeg reads it directly (and can seek in it). */
+  filePath?: string;
+  /** Bound on a stream spooled to a temporary file for ffmpeg (PAYLOAD_TOO_LARGE beyond); default 4 GiB. */
+  maxInputBytes?: number;
 }
 
 /** A decoded stream: per-channel blocks of 16 kHz samples in int16 scale (spec §3.1). */
@@ -36,6 +42,8 @@ export interface AudioStream {
    * after the consumer asks for the next block, so consumers copy what they keep.
    */
   blocks: AsyncIterable<Float32Array[]>;
+  /** Filled when `blocks` ends: e.g. TRUNCATED_INPUT when the stream ends before its header says. */
+  warnings: WarningData[];
 }
 
 /**

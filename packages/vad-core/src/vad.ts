@@ -3,7 +3,7 @@
  * shared by every call), and turns audio sources into speech segments per channel.
  */
 import { readFileSync } from 'node:fs';
-import { VadError } from '@vadfleet/shared/errors';
+import { VadError, type WarningData } from '@vadfleet/shared/errors';
 import { resolveVadParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
 import { openAudio } from './audio/index.js';
 import { toByteStream, type AudioSource } from './audio-source.js';
@@ -41,6 +41,8 @@ export interface DetectOptions {
   maxChannels?: number;
   /** Default 4 hours. */
   maxDurationMs?: number;
+  /** Bound on a stream that ffmpeg needs spooled to a temporary file (an MP4 with its index at the end); default 4 GiB. */
+  maxInputBytes?: number;
   /** Frames per independent piece (default 3000 = 30 s); any value gives identical results. */
   pieceFrames?: number;
 }
@@ -66,6 +68,8 @@ export interface DetectResult {
   model: { name: string; sha256: string };
   version: string;
   timings: Timings;
+  /** E.g. TRUNCATED_INPUT: the input ends before its header says; what arrived was analysed. Empty when all is well. */
+  warnings: WarningData[];
 }
 
 export type SegmentEvent = { channel: number; segment: Segment };
@@ -124,7 +128,12 @@ export class Vad {
     const withEnergy = needsFrameEnergy(config);
     const signal = options.signal;
     signal?.throwIfAborted();
-    const audio = await openAudio(await toByteStream(source), { ...validateLimits(options), signal });
+    const audio = await openAudio(await toByteStream(source), {
+      ...validateLimits(options),
+      signal,
+      maxInputBytes: options.maxInputBytes,
+      ...(typeof source === 'string' ? { filePath: source } : {}),
+    });
     const channelCount = audio.info.channels;
     const pieceFrames = options.pieceFrames ?? DEFAULT_PIECE_FRAMES;
     const audioMsTotal = audio.info.declaredFrames === undefined ? undefined : Math.round((audio.info.declaredFrames * 1000) / audio.info.sampleRate);
@@ -197,6 +206,7 @@ export class Vad {
       model: this.model,
       version: VERSION,
       timings,
+      warnings: audio.warnings,
     };
   }
 }

@@ -1,10 +1,11 @@
 /** `vadfleet detect` as a user runs it: the bin in a child process, output and exit status. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wav16 } from '../src/audio/testing/wav-writer.js';
 import { EXAMPLE_WAV, GOLDEN, MODEL_DIR } from './fixtures.js';
 
 // The `vadfleet` bin belongs to @vadfleet/cli, which hands `detect` to this package's runDetectCli.
@@ -20,9 +21,12 @@ interface Run {
   lines: Record<string, unknown>[];
 }
 
-async function vadfleet(args: string[]): Promise<Run> {
+async function vadfleet(args: string[], timeout = GUARD): Promise<Run> {
   const { code, stdout, stderr } = await new Promise<Omit<Run, 'lines'>>((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, VAD_MODEL_DIR: MODEL_DIR }, timeout: GUARD }, (err, stdout, stderr) => {
+    // Without ORT_DISABLE_TELEMETRY from the caller's environment: the CLI must not depend on it.
+    const { ORT_DISABLE_TELEMETRY: _, ...env } = process.env;
+    const options = { env: { ...env, VAD_MODEL_DIR: MODEL_DIR }, timeout, maxBuffer: 64 << 20 };
+    execFile(process.execPath, [BIN, ...args], options, (err, stdout, stderr) => {
       const code = err ? (err as { code?: unknown }).code : 0;
       resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
     });
@@ -110,6 +114,29 @@ describe('vadfleet detect', () => {
       [EXAMPLE_WAV, 'MODEL_NOT_FOUND'],
       [corrupt, 'MODEL_NOT_FOUND'],
     ]);
+  }, GUARD);
+
+  it('2,000 files in one call (a shell glob of a day of calls): one line each, exit 0', async () => {
+    // Before onnxruntime's telemetry was switched off, its first session parsed /proc/self/cmdline
+    // with a recursive regex: ~14 KB of arguments overflowed an inference thread's stack (SIGSEGV).
+    const dir = join(tmp, 'many-calls-with-rather-long-names');
+    mkdirSync(dir);
+    const wav = wav16([new Int16Array(800)], 8000); // 0.1 s of silence
+    const files = Array.from({ length: 2000 }, (_, i) => join(dir, `voicemail-2026-12-07-${String(i).padStart(4, '0')}.wav`));
+    for (const file of files) writeFileSync(file, wav);
+    const run = await vadfleet(['detect', ...files], 10 * GUARD);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.lines.map((l) => l.file)).toEqual(files);
+    expect(run.lines[1999]).toMatchObject({ durationMs: 100, channels: [{ channel: 0, segments: [] }] });
+  }, 10 * GUARD);
+
+  it('a WAV cut short of its header: analysed, with a TRUNCATED_INPUT warning on its line', async () => {
+    const cut = join(tmp, 'cut.wav');
+    writeFileSync(cut, wav16([new Int16Array(16000 * 5.9)], 16000).subarray(0, 44 + 64000));
+    const run = await vadfleet(['detect', cut, EXAMPLE_WAV]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.lines[0]).toMatchObject({ file: cut, durationMs: 2000, warnings: [{ code: 'TRUNCATED_INPUT', declaredMs: 5900, decodedMs: 2000 }] });
+    expect(run.lines[1]).toMatchObject({ file: EXAMPLE_WAV, warnings: [] });
   }, GUARD);
 
   it('--help exits 0 and documents every option', async () => {

@@ -12,4 +12,11 @@ export interface DecodedAudio {
   chunks: AsyncGenerator<Float32Array[], void, undefined>;
   /** Releases what exists before `chunks` starts (an ffmpeg process); safe to call more than once. */
   release(): void;
+  /**
+   * Source frames a complete stream may decode short of `info.declaredFrames` (an MP3's encoder delay and
+   * padding, ffmpeg's rounded duration); fewer means the input was cut. Default 0.
+   */
+  declaredSlackFrames?: number;
+  /** After `chunks` ends: whether the bytes ended inside a frame or page, which decoders drop silently. */
+  endedInsideFrame?: () => boolean;
 }

@@ -1,10 +1,13 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectFormat } from './detect-format.js';
 import { parseFfmpegStreams } from './open-ffmpeg.js';
-import { decodeAll, expectSameSamples } from './testing/collect-audio.js';
+import { wav16 } from './testing/wav-writer.js';
+import { openAudio } from './open-audio.js';
+import { DEFAULT_OPTS, chunked, decodeAll, expectSameSamples } from './testing/collect-audio.js';
 import { expectVadError } from './testing/expect-vad-error.js';
 
 /** The first bytes of an M4A (ISO BMFF) file, padded with junk. */
@@ -104,3 +107,81 @@ describe('formats decoded by ffmpeg', () => {
     expect(parseFfmpegStreams(BANNER.split('Output #0')[0])).toBeNull();
   });
 });
+
+/** Files made by the real ffmpeg (installed by .ci/run) from a 30-s synthetic recording. */
+describe('real ffmpeg', () => {
+  const made = (name: string, args: string[]): string => {
+    const path = join(dir, name);
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, path]);
+    return path;
+  };
+  const source = join(dir, 'source.wav');
+  // A warbling tone with pauses: 30 s, 16 kHz, large enough that the index is far beyond ffmpeg's pipe buffer.
+  writeFileSync(source, wav16([Int16Array.from({ length: 480_000 }, (_, i) => (i % 32000 < 20000 ? 8000 * Math.sin(i * (0.05 + 0.02 * Math.sin(i / 4000))) : 0))], 16000));
+  const moovAtEnd = readFileSync(made('default.m4a', ['-i', source])); // ffmpeg's default: index after the data
+  const faststart = readFileSync(made('faststart.m4a', ['-i', source, '-movflags', '+faststart']));
+
+  it('an M4A with its index at the end, as a stream and as a file: the same samples as its faststart twin', async () => {
+    expect(Buffer.from(moovAtEnd.subarray(0, 64)).indexOf('moov')).toBe(-1);
+    const reference = await decodeAll(faststart, 65536);
+    expect(reference.info).toMatchObject({ container: 'ffmpeg', codec: 'aac', sampleRate: 16000, channels: 1 });
+    expect(Math.abs(reference.channels[0].length - 480_000)).toBeLessThan(1024);
+    const streamed = await decodeAll(moovAtEnd, 65536);
+    expect(streamed.info).toEqual(reference.info);
+    expectSameSamples(streamed.channels[0], reference.channels[0]);
+    const fromFile = await decodeAll(moovAtEnd, 65536, { filePath: join(dir, 'default.m4a') });
+    expectSameSamples(fromFile.channels[0], reference.channels[0]);
+  });
+
+  it('a stream is spooled to a private temporary file that is always removed, bounded by maxInputBytes', async () => {
+    const spoolRoot = join(dir, 'tmp');
+    mkdirSync(spoolRoot);
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = spoolRoot;
+    try {
+      await decodeAll(moovAtEnd, 4096);
+      expect(readdirSync(spoolRoot)).toEqual([]);
+      await expectVadError(decodeAll(moovAtEnd, 4096, { maxInputBytes: moovAtEnd.length - 1 }), 'PAYLOAD_TOO_LARGE');
+      expect(readdirSync(spoolRoot)).toEqual([]);
+      await expectVadError(decodeAll(moovAtEnd.subarray(0, moovAtEnd.length >> 1), 4096), 'INVALID_AUDIO');
+      expect(readdirSync(spoolRoot)).toEqual([]);
+      // Stopped after the first block: ffmpeg is killed and the copy still goes.
+      const stream = await openAudio(chunked(moovAtEnd, 4096), DEFAULT_OPTS);
+      for await (const _ of stream.blocks) break;
+      await waitFor(() => readdirSync(spoolRoot).length === 0);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+  });
+
+  it('an M4A cut inside its data (index first): analysed as far as it goes, with TRUNCATED_INPUT', async () => {
+    const stream = await openAudio(chunked(faststart.subarray(0, Math.floor(faststart.length * 0.4)), 4096), DEFAULT_OPTS);
+    let samples = 0;
+    for await (const block of stream.blocks) samples += block[0].length;
+    expect(samples).toBeGreaterThan(16000 * 5);
+    expect(stream.warnings).toEqual([{ code: 'TRUNCATED_INPUT', declaredMs: 30000, decodedMs: Math.round(samples / 16), message: expect.any(String) }]);
+    const whole = await openAudio(chunked(faststart, 4096), DEFAULT_OPTS);
+    for await (const _ of whole.blocks);
+    expect(whole.warnings).toEqual([]);
+  });
+
+  it("ffmpeg's failures get honest codes, never EMPTY_AUDIO (hostile data)", async () => {
+    // Cut before its index: nothing can be located.
+    await expectVadError(decodeAll(moovAtEnd.subarray(0, moovAtEnd.length >> 1)), 'INVALID_AUDIO', /no index \(moov atom\)/);
+    // An MP4 signature followed by garbage.
+    const garbage = new Uint8Array(200_000).map((_, i) => (i * 7919) % 251);
+    garbage.set(faststart.subarray(0, 32));
+    await expectVadError(decodeAll(garbage), 'INVALID_AUDIO');
+    // Only the MP4 header boxes.
+    await expectVadError(decodeAll(faststart.subarray(0, 40)), 'INVALID_AUDIO');
+    // A video without sound.
+    const video = readFileSync(made('video.mp4', ['-f', 'lavfi', '-i', 'testsrc=duration=1:size=64x64:rate=10', '-c:v', 'mpeg4']));
+    await expectVadError(decodeAll(video), 'UNSUPPORTED_FORMAT', /no audio stream/);
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(condition()).toBe(true);
+}

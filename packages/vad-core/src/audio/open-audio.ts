@@ -1,4 +1,4 @@
-import { VadError } from '@vadfleet/shared/errors';
+import { VadError, type WarningData } from '@vadfleet/shared/errors';
 import type { AudioStream, OpenAudioOptions } from '../types.js';
 import { assertHeaderLimits, assertSampleRate } from './audio-limits.js';
 import { ByteSource } from './byte-source.js';
@@ -69,7 +69,7 @@ export async function openAudio(source: AsyncIterable<Uint8Array>, opts: OpenAud
         decoded = await openOggOpus(src, head);
         break;
       case 'unknown-media':
-        decoded = await openFfmpeg(src, opts);
+        decoded = await openFfmpeg(src, head, opts);
         break;
       case 'unknown':
         if (head.length < 12) throw new VadError('INVALID_AUDIO', `the stream is only ${head.length} bytes, too short for any audio header`);
@@ -84,9 +84,11 @@ export async function openAudio(source: AsyncIterable<Uint8Array>, opts: OpenAud
       decoded.release();
       throw err;
     }
+    const warnings: WarningData[] = [];
     return {
       info,
-      blocks: toSampleBlocks(decoded, opts, () => {
+      warnings,
+      blocks: toSampleBlocks(decoded, opts, warnings, () => {
         decoded.release();
         src.close();
       }),

@@ -1,21 +1,23 @@
 /**
  * Formats without an in-process decoder (M4A/AAC, WebM, AIFF, CAF, Ogg Vorbis, ...) through an `ffmpeg`
- * child process: the bytes stream to its stdin, 16 kHz float32 PCM with the original channel count comes
- * back on stdout (ffmpeg resamples). The channel count, codec and input rate are read from the stream
+ * child process: it reads the file, the stream on its stdin, or a spooled copy (see ffmpeg-input.ts);
+ * 16 kHz float32 PCM with the original channel count comes back on stdout (ffmpeg resamples). The channel count, codec and input rate are read from the stream
  * description ffmpeg prints on stderr before any output.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { VadError } from '@vadfleet/shared/errors';
+import { VadError, type ErrorCode } from '@vadfleet/shared/errors';
 import type { OpenAudioOptions } from '../types.js';
 import type { ByteSource } from './byte-source.js';
 import type { DecodedAudio } from './decoded-audio.js';
+import { ffmpegInput } from './ffmpeg-input.js';
 import { OUTPUT_RATE } from './resampler.js';
 
 const NO_FFMPEG =
   'this format needs ffmpeg, which was not found: install ffmpeg (e.g. apt-get install ffmpeg) to decode M4A/AAC/WebM, or convert to WAV/FLAC/MP3';
 const MAX_STDERR_CHARS = 64 * 1024;
+const MAX_STDERR_TAIL_CHARS = 4096;
 const FRAMES_PER_STEP = 8192;
 
 const LAYOUT_CHANNELS: Record<string, number> = {
@@ -58,11 +60,37 @@ function lastLine(text: string): string {
   return lines[lines.length - 1]?.trim() ?? '';
 }
 
-type FfmpegProcess = ChildProcessByStdio<Writable, Readable, Readable>;
+/**
+ * ffmpeg's messages that say what is wrong with the input, most specific first; `when` narrows an entry
+ * by the whole stderr. A container that lists streams but no audio is a video; one that lists no stream
+ * at all was cut short or is empty.
+ */
+const FAILURES: readonly { pattern: RegExp; when?: (stderr: string) => boolean; code: ErrorCode; what: string }[] = [
+  { pattern: /moov atom not found/, code: 'INVALID_AUDIO', what: 'the MP4/M4A file has no index (moov atom): it is truncated or was never finished' },
+  { pattern: /matches no streams|does not contain any stream/, when: (e) => !/Stream #\d+:\d+/.test(e), code: 'INVALID_AUDIO', what: 'the container holds no streams: it is truncated or empty' },
+  { pattern: /matches no streams|does not contain any stream/, code: 'UNSUPPORTED_FORMAT', what: 'the file has no audio stream' },
+  { pattern: /Decoder \(codec [^)]*\) not found|Unknown decoder|Unsupported codec|Could not find codec parameters|no decoder found/i, code: 'UNSUPPORTED_FORMAT', what: 'ffmpeg has no decoder for its audio codec' },
+  { pattern: /Invalid data found|partial file|Error while decoding|corrupt/i, code: 'INVALID_AUDIO', what: 'ffmpeg could not decode the audio' },
+];
+
+/**
+ * The error for a failed ffmpeg run (or one that exited 0 without a sample after reporting errors):
+ * INVALID_AUDIO or UNSUPPORTED_FORMAT from its stderr, quoting the line; null when it reported nothing.
+ */
+export function ffmpegFailure(stderr: string, exitCode: number | null): VadError | null {
+  const lines = stderr.split('\n');
+  for (const { pattern, when, code, what } of FAILURES) {
+    const line = lines.find((l) => pattern.test(l));
+    if (line && (!when || when(stderr))) return new VadError(code, `${what} (ffmpeg: ${line.trim()})`);
+  }
+  if (exitCode === 0) return null;
+  return new VadError('INVALID_AUDIO', `ffmpeg could not decode the audio: ${lastLine(stderr) || `exit code ${exitCode}`}`);
+}
+
+type FfmpegProcess = ChildProcessByStdio<Writable | null, Readable, Readable>;
 
 /** Copies the source into ffmpeg's stdin with backpressure; stops quietly when ffmpeg stops reading. */
-async function pumpInput(src: ByteSource, child: FfmpegProcess): Promise<void> {
-  const stdin = child.stdin;
+async function pumpInput(src: ByteSource, stdin: Writable): Promise<void> {
   stdin.on('error', () => undefined); // EPIPE when ffmpeg exits early; its exit status tells what happened
   try {
     for (;;) {
@@ -75,15 +103,24 @@ async function pumpInput(src: ByteSource, child: FfmpegProcess): Promise<void> {
   }
 }
 
-export async function openFfmpeg(src: ByteSource, opts: OpenAudioOptions): Promise<DecodedAudio> {
+export async function openFfmpeg(src: ByteSource, head: Uint8Array, opts: OpenAudioOptions): Promise<DecodedAudio> {
+  const input = await ffmpegInput(src, head, opts);
   const child: FfmpegProcess = spawn(
     opts.ffmpegPath ?? 'ffmpeg',
-    ['-hide_banner', '-nostdin', '-i', 'pipe:0', '-map', '0:a:0', '-vn', '-c:a', 'pcm_f32le', '-f', 'f32le', '-ar', String(OUTPUT_RATE), 'pipe:1'],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+    [
+      '-hide_banner', '-nostdin', '-nostats',
+      // Only the input itself: a playlist or reference inside it must not make ffmpeg open other files or URLs.
+      '-protocol_whitelist', input.piped ? 'pipe' : 'file',
+      '-i', input.url, '-map', '0:a:0', '-vn', '-c:a', 'pcm_f32le', '-f', 'f32le', '-ar', String(OUTPUT_RATE), 'pipe:1',
+    ],
+    { stdio: [input.piped ? 'pipe' : 'ignore', 'pipe', 'pipe'] },
+  ) as FfmpegProcess;
   let stderr = '';
+  let stderrTail = '';
   let exitCode: number | null = null;
+  // 'close' follows a spawn failure too.
   const exited = new Promise<void>((resolve) => child.once('close', (code) => { exitCode = code; resolve(); }));
+  const removed = exited.then(() => input.remove());
   const kill = () => { if (exitCode === null) child.kill('SIGKILL'); };
   const onAbort = () => kill();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -91,9 +128,11 @@ export async function openFfmpeg(src: ByteSource, opts: OpenAudioOptions): Promi
     opts.signal?.removeEventListener('abort', onAbort);
     kill();
   };
+  /** The banner and the last lines (errors come last). */
+  const stderrText = () => (stderrTail && !stderr.endsWith(stderrTail) ? `${stderr}\n${stderrTail}` : stderr);
 
   let pumpError: unknown = null;
-  const pumping = pumpInput(src, child).catch((err: unknown) => { pumpError = err; kill(); });
+  const pumping = child.stdin ? pumpInput(src, child.stdin).catch((err: unknown) => { pumpError = err; kill(); }) : Promise.resolve();
 
   let description: StreamDescription | null;
   try {
@@ -104,6 +143,7 @@ export async function openFfmpeg(src: ByteSource, opts: OpenAudioOptions): Promi
       child.stderr.setEncoding('utf8');
       child.stderr.on('data', (text: string) => {
         if (stderr.length < MAX_STDERR_CHARS) stderr += text;
+        stderrTail = (stderrTail + text).slice(-MAX_STDERR_TAIL_CHARS);
         try {
           const parsed = parseFfmpegStreams(stderr);
           if (parsed) resolve(parsed);
@@ -113,11 +153,12 @@ export async function openFfmpeg(src: ByteSource, opts: OpenAudioOptions): Promi
       });
       void exited.then(() => {
         opts.signal?.throwIfAborted();
-        reject(pumpError ?? new VadError('INVALID_AUDIO', `ffmpeg could not decode the audio: ${lastLine(stderr) || `exit code ${exitCode}`}`));
+        reject(pumpError ?? ffmpegFailure(stderrText(), exitCode) ?? new VadError('INVALID_AUDIO', `ffmpeg described no audio stream (exit code ${exitCode})`));
       }).catch(reject);
     });
   } catch (err) {
     cleanup();
+    await removed;
     throw err;
   }
 
@@ -165,13 +206,18 @@ export async function openFfmpeg(src: ByteSource, opts: OpenAudioOptions): Promi
       await exited;
       await pumping;
       if (pumpError) throw pumpError;
-      if (exitCode !== 0) {
-        throw new VadError('INVALID_AUDIO', `ffmpeg could not decode the audio: ${lastLine(stderr) || `exit code ${exitCode}`}`);
+      // A run that exits 0 with no samples after reporting errors failed too (e.g. an MP4 index ffmpeg
+      // could not reach): not an empty recording.
+      if (exitCode !== 0 || frameIndex === 0) {
+        const failure = ffmpegFailure(stderrText(), exitCode);
+        if (failure) throw failure;
       }
     } finally {
       cleanup();
+      await removed;
     }
   }
 
-  return { info, chunkRate: OUTPUT_RATE, chunks: chunks(), release: cleanup };
+  // ffmpeg's Duration is rounded to 10 ms and may count codec priming: a tenth of a second of slack.
+  return { info, chunkRate: OUTPUT_RATE, chunks: chunks(), release: cleanup, declaredSlackFrames: Math.round(description.inputRate / 10) };
 }

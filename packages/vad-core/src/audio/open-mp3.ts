@@ -9,6 +9,7 @@ import type { DecodedAudio } from './decoded-audio.js';
 import { ChannelScaler } from './channel-scaler.js';
 import { parseMpegFrameHeader, type MpegFrameHeader } from './detect-format.js';
 import { decodeWithWasm } from './wasm-decode.js';
+import { UnitTracker } from './unit-tracker.js';
 
 /** Input bytes per decode call: at most ~700 frames of the smallest size, so output stays bounded. */
 const SLICE_BYTES = 16384;
@@ -48,6 +49,7 @@ export async function openMp3(src: ByteSource, head: Uint8Array): Promise<Decode
     ...(frameCount === undefined ? {} : { declaredFrames: frameCount * frame.samplesPerFrame }),
   };
 
+  const frames = UnitTracker.mpeg();
   const chunks = decodeWithWasm(src, async () => new (await import('mpg123-decoder')).MPEGDecoder(), {
     format: 'MP3',
     sliceBytes: SLICE_BYTES,
@@ -55,6 +57,15 @@ export async function openMp3(src: ByteSource, head: Uint8Array): Promise<Decode
     sampleRate,
     rateChanged: (rate) => `MP3: the sample rate changes mid-stream (${sampleRate} → ${rate} Hz)`,
     nothingDecoded: 'MP3: no decodable MPEG audio frames',
+    onSlice: (slice) => frames.feed(slice),
   });
-  return { info, chunkRate: sampleRate, chunks, release: () => undefined };
+  return {
+    info,
+    chunkRate: sampleRate,
+    chunks,
+    release: () => undefined,
+    // The count includes the encoder's delay and padding, which mpg123 trims (at most about two frames).
+    declaredSlackFrames: 3 * frame.samplesPerFrame,
+    endedInsideFrame: () => frames.endedInsideUnit,
+  };
 }

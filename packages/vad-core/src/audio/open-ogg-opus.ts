@@ -8,6 +8,7 @@ import type { ByteSource } from './byte-source.js';
 import { ChannelScaler } from './channel-scaler.js';
 import type { DecodedAudio } from './decoded-audio.js';
 import { decodeWithWasm } from './wasm-decode.js';
+import { UnitTracker } from './unit-tracker.js';
 
 const SLICE_BYTES = 1024;
 const OPUS_RATE = 48000;
@@ -20,6 +21,7 @@ export async function openOggOpus(src: ByteSource, head: Uint8Array): Promise<De
   if (channels === 0) throw new VadError('INVALID_AUDIO', 'Ogg Opus: OpusHead declares 0 channels');
   const info = { container: 'ogg' as const, codec: 'opus', sampleRate: OPUS_RATE, channels };
 
+  const pages = UnitTracker.ogg();
   const chunks = decodeWithWasm(src, async () => new (await import('ogg-opus-decoder')).OggOpusDecoder({ forceStereo: false }), {
     format: 'Ogg Opus',
     sliceBytes: SLICE_BYTES,
@@ -27,6 +29,7 @@ export async function openOggOpus(src: ByteSource, head: Uint8Array): Promise<De
     flush: true,
     copySlices: true,
     nothingDecoded: 'Ogg Opus: no decodable packets',
+    onSlice: (slice) => pages.feed(slice),
   });
-  return { info, chunkRate: OPUS_RATE, chunks, release: () => undefined };
+  return { info, chunkRate: OPUS_RATE, chunks, release: () => undefined, endedInsideFrame: () => pages.endedInsideUnit };
 }

@@ -1,4 +1,4 @@
-import { VadError } from '@vadfleet/shared/errors';
+import { VadError, type WarningData } from '@vadfleet/shared/errors';
 import type { OpenAudioOptions } from '../types.js';
 import { audioTooLong, maxFramesAt } from './audio-limits.js';
 import type { DecodedAudio } from './decoded-audio.js';
@@ -16,6 +16,7 @@ export const BLOCK_SAMPLES = 16000;
 export async function* toSampleBlocks(
   decoded: DecodedAudio,
   opts: OpenAudioOptions,
+  warnings: WarningData[],
   release: () => void,
 ): AsyncGenerator<Float32Array[], void, undefined> {
   const { channels } = decoded.info;
@@ -40,9 +41,31 @@ export async function* toSampleBlocks(
     }
     if (assembler.filled > 0) yield assembler.partial();
     if (assembler.total === 0) throw new VadError('EMPTY_AUDIO', `the ${decoded.info.container} stream contains no samples`);
+    const truncated = truncation(decoded, sourceFrames);
+    if (truncated) warnings.push(truncated);
   } finally {
     release();
   }
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
+
+/** TRUNCATED_INPUT when the stream decoded short of its declared length or ended inside a frame; else null. */
+function truncation(decoded: DecodedAudio, decodedFrames: number): WarningData | null {
+  const { info, chunkRate } = decoded;
+  const decodedMs = Math.round((decodedFrames * 1000) / chunkRate);
+  const declared = info.declaredFrames;
+  const decodedAtSourceRate = (decodedFrames * info.sampleRate) / chunkRate;
+  if (declared !== undefined && decodedAtSourceRate < declared - (decoded.declaredSlackFrames ?? 0)) {
+    const declaredMs = Math.round((declared * 1000) / info.sampleRate);
+    const message = `the ${info.container} header declares ${seconds(declaredMs)} but the stream ends after ${seconds(decodedMs)}: the ${seconds(decodedMs)} that arrived were analysed`;
+    return { code: 'TRUNCATED_INPUT', message, declaredMs, decodedMs };
+  }
+  if (decoded.endedInsideFrame?.()) {
+    const message = `the ${info.container} stream ends inside a frame after ${seconds(decodedMs)}: it was cut; what arrived was analysed`;
+    return { code: 'TRUNCATED_INPUT', message, ...(declared === undefined ? {} : { declaredMs: Math.round((declared * 1000) / info.sampleRate) }), decodedMs };
+  }
+  return null;
 }
 
 /** Copies per-channel runs of any length into fixed-size blocks allocated once. */

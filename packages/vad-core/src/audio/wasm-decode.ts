@@ -32,6 +32,8 @@ export interface WasmDecodeOptions {
   rateChanged?: (rate: number) => string;
   /** INVALID_AUDIO message when the whole input decodes to nothing. */
   nothingDecoded: string;
+  /** Sees every slice read (frame and page trackers that tell whether the input ended mid-unit). */
+  onSlice?: (slice: Uint8Array) => void;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function* decodeWithWasm(src: ByteSource, open: () => Promise<WasmD
     for (;;) {
       const slice = await src.readSome(options.sliceBytes);
       const ended = slice.length === 0;
+      options.onSlice?.(slice);
       if (ended && !flush) break;
       const out = await decoderCall(format, async () => (ended ? await flush!() : await decoder.decode(options.copySlices ? slice.slice() : slice)));
       if (out.samplesDecoded > 0) {

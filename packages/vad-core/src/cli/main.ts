@@ -14,8 +14,10 @@ const HELP = `Usage: vadfleet detect FILE... [options]
 
 Finds speech in audio files with FunASR's FSMN-VAD and prints one JSON line per file:
   {"file","durationMs","sampleRate","channels":[{"channel":0,"segments":[[startMs,endMs],...]}],
-   "params","model":{"name","sha256"},"version","timings"}
-A file that fails prints {"file","error":{"code","message"}}; the other files still run.
+   "params","model":{"name","sha256"},"version","timings","warnings":[...]}
+warnings: e.g. {"code":"TRUNCATED_INPUT","message","declaredMs","decodedMs"} when the file ends before
+its header says (what arrived is analysed). A file that fails prints {"file","error":{"code","message"}};
+the other files still run.
 
 Formats: WAV (PCM 8/16/24/32-bit, float, mu-law, A-law, RF64), MP3, FLAC, Ogg/Opus; others through
 ffmpeg on PATH. Any rate from 8 to 192 kHz. Every channel is analysed on its own.

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { VadError } from '@vadfleet/shared/errors';
 import type { ModelFiles } from '../model/model-files.js';
-import type { ExecutionProvider, ProviderChoice } from '../model/session.js';
+import { disableOrtTelemetry, type ExecutionProvider, type ProviderChoice } from '../model/session.js';
 import type { PieceResult, PieceTask } from '../types.js';
 import { startsAtStreamStart } from './piece-kernel.js';
 import type { ThreadCommand, ThreadEvent, ThreadInit } from './thread-protocol.js';
@@ -118,6 +118,7 @@ export class InferencePool {
     const { files } = options;
     const init: ThreadInit = { modelPath: files.modelPath, amMvnText: files.amMvnText, silPdfIds: files.postConfig.silPdfIds, provider: options.provider ?? 'cpu' };
     const pool = new InferencePool(init, { ...options, threads, maxBatch }, { name: files.name, sha256: files.sha256 });
+    disableOrtTelemetry();
     // Each thread joins as soon as it is ready, so one that dies while the others start is already watched.
     const started = await Promise.allSettled(Array.from({ length: threads }, () => startThread(init).then((t) => pool.adopt(t))));
     const failure = started.find((s) => s.status === 'rejected');

@@ -52,6 +52,17 @@ export interface VadSession {
   release(): Promise<void>;
 }
 
+/**
+ * Switches off onnxruntime's telemetry (unless the environment already says otherwise), before the first
+ * session. With it on, creating the process's ORT environment parses /proc/self/cmdline with a recursive
+ * regex needing ~300 bytes of stack per character: on an inference thread (4 MB of stack) about 14 KB of
+ * arguments, `vadfleet detect` with ~700 file names, overflowed it (SIGSEGV). ORT reads the C environment,
+ * which only the main thread can change (a worker's process.env is its own copy): the pool calls this.
+ */
+export function disableOrtTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
+}
+
 let ortModule: Promise<typeof Ort> | undefined;
 
 function loadOrt(): Promise<typeof Ort> {
