@@ -60,7 +60,7 @@ class Uploader {
   }
 }
 
-describe('the API process and connections it cannot finish', () => {
+describe('the API process and connections it cannot finish at once', () => {
   let app: AppProcess | undefined;
   let uploader: Uploader | undefined;
   const prefix = randomPrefix('shut');
@@ -112,5 +112,22 @@ describe('the API process and connections it cannot finish', () => {
     expect(await app.exited).toEqual({ code: 0, signal: null });
     expect(app.lines.find((l) => l.msg === 'closing connections still open after the shutdown grace period')).toMatchObject({ graceMs: 500 });
     await uploader.closed;
+  }, 120_000);
+
+  it('answers 503 UPLOADS_BUSY with Retry-After beyond MAX_CONCURRENT_UPLOADS, and takes uploads again once one ends', async () => {
+    app = await start({ MAX_CONCURRENT_UPLOADS: '1' });
+    uploader = new Uploader(app.url, '{"preset":"meeting"}', 64 * 1024 ** 2, 1024 ** 2);
+    await app.waitForLine((l) => l.msg === 'incoming request');
+    const post = () => {
+      const form = new FormData();
+      form.set('file', new Blob([new Uint8Array(1000)]), 'a.wav');
+      return fetch(`${app!.url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: form });
+    };
+    const busy = await post();
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect((await busy.json()).error.code).toBe('UPLOADS_BUSY');
+    uploader.stop();
+    await expect.poll(async () => (await post()).status, { timeout: 20_000 }).toBe(202);
   }, 120_000);
 });

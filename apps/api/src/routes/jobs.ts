@@ -35,6 +35,9 @@ export interface JobRouteDeps {
   metrics: ApiMetrics;
 }
 
+/** What a client refused for MAX_CONCURRENT_UPLOADS is told to wait: uploads last seconds, and a balancer may pick another instance. */
+const UPLOADS_BUSY_RETRY_AFTER_S = 1;
+
 /** Room for multipart boundaries and the params field on top of MAX_UPLOAD_BYTES in the Content-Length check. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
@@ -62,6 +65,8 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
   const { config, jobs, idempotency, objectStore, metrics } = deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
   const buckets = bucketGuard(config);
+  /** Uploads this instance is receiving now: each may hold a part buffer, so their number bounds memory. */
+  let uploadsInFlight = 0;
 
   const accepted = async (reply: FastifyReply, tenant: string, { id, replayed }: { id: string; replayed: boolean }) => {
     // A new job was just queued; a replayed Idempotency-Key reports the job's current status (its first
@@ -112,6 +117,20 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
       });
     });
     return accepted(reply, request.tenant, created);
+  };
+
+  /** Runs an upload unless MAX_CONCURRENT_UPLOADS are already arriving (503 UPLOADS_BUSY with Retry-After). */
+  const withUploadSlot = async (reply: FastifyReply, receive: () => Promise<FastifyReply>) => {
+    if (uploadsInFlight >= config.MAX_CONCURRENT_UPLOADS) {
+      reply.header('retry-after', String(UPLOADS_BUSY_RETRY_AFTER_S));
+      throw new VadError('UPLOADS_BUSY', `This API instance is receiving its maximum of ${config.MAX_CONCURRENT_UPLOADS} uploads at once; retry in ${UPLOADS_BUSY_RETRY_AFTER_S} s.`);
+    }
+    uploadsInFlight++;
+    try {
+      return await receive();
+    } finally {
+      uploadsInFlight--;
+    }
   };
 
   /** Streams the `file` part straight to S3; `params`, if sent, must come first. */
@@ -194,7 +213,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
         },
       },
     },
-    async (request, reply) => (request.isMultipart() ? createFromUpload(request, reply) : createFromJson(request, reply)),
+    async (request, reply) => (request.isMultipart() ? withUploadSlot(reply, () => createFromUpload(request, reply)) : createFromJson(request, reply)),
   );
 
   r.get(
