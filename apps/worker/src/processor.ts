@@ -81,7 +81,15 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
   const sha256 = data.input.sha256 ?? (meter.bytes === input.size && meter.writableFinished ? meter.sha256() : undefined);
   await cache.put(sha256 ? [byObject, cache.contentIdentity(data.tenant, sha256, fingerprint)] : [byObject], entry);
   recordRun(metrics, result, downloadMs, uploadMs);
-  return { ...entry, cached: false, timings: { downloadMs, ...result.timings, uploadMs } };
+  // totalMs here is the job's wall time from the first byte requested to the result stored (vad-core's
+  // own totalMs starts after the download has begun and ends before the upload).
+  const timings = { downloadMs, ...result.timings, uploadMs, totalMs: performance.now() - downloadStarted };
+  return { ...entry, cached: false, timings: roundTimings(timings) };
+}
+
+/** To 0.01 ms, as vad-core rounds its stages: status JSON shows 246.86, not 246.85602800000015. */
+function roundTimings(timings: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(timings).map(([stage, ms]) => [stage, Math.round(ms * 100) / 100]));
 }
 
 /** A cache hit served as this job's result, also recorded under `alsoAs`; null on a miss. */

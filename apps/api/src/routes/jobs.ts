@@ -247,13 +247,22 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: "A completed job's segments (the result JSON from S3)",
+        description:
+          'A queued or active job answers 409 RESULT_NOT_READY (poll its status). A failed job answers 410 with the ' +
+          "job's own error code and message (e.g. INVALID_AUDIO), a cancelled one 410 JOB_CANCELLED: neither will ever have a result.",
         tags: ['jobs'],
         params: jobIdParamsSchema,
-        response: { 200: resultDocumentSchema, ...errors(401, 404, 409, 429, 503) },
+        response: { 200: resultDocumentSchema, ...errors(401, 404, 409, 410, 429, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const view = await jobs.view(request.tenant, request.params.id);
+      if (view.status === 'failed' || view.status === 'cancelled') {
+        // Not an error of this request: the job's own outcome, which no retry of the GET will change.
+        const error = view.error ?? { code: view.status === 'failed' ? 'INTERNAL' : 'JOB_CANCELLED', message: '' };
+        const message = `Job ${view.id} ${view.status === 'failed' ? 'failed' : 'was cancelled'}${error.message ? `: ${error.message}` : '.'}`;
+        return (reply as FastifyReply).code(410).send({ error: { code: error.code, message } });
+      }
       if (view.status !== 'completed' || !view.result) {
         const why = view.error ? ` (${view.error.code}: ${view.error.message})` : '';
         throw new VadError('RESULT_NOT_READY', `Job ${view.id} is ${view.status}${why}; its result is not available.`);
