@@ -58,7 +58,14 @@ const sampler = new QueueDepthSampler(queue, metrics, {
 });
 sampler.start();
 
-const url = await app.listen({ port: config.PORT, host: config.HOST });
+let url: string;
+try {
+  url = await app.listen({ port: config.PORT, host: config.HOST });
+} catch (err) {
+  if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+  redis.disconnect();
+  fail(`port ${config.PORT} is taken: set PORT to a free port (0 picks one).`);
+}
 const address = app.server.address();
 const listening = typeof address === 'object' && address ? `http://${config.HOST}:${address.port}` : url;
 logger.info({ url: listening }, `api listening at ${listening}`);
