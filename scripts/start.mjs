@@ -182,7 +182,8 @@ try {
   mkdirSync(dataDir, { recursive: true });
   await ensureModel();
   if (!env.REDIS_URL) await startRedis();
-  if (!env.S3_ENDPOINT) await startS3();
+  const embeddedS3 = !env.S3_ENDPOINT;
+  if (embeddedS3) await startS3();
   const generatedKey = ensureApiKey();
   env.PORT ??= '8080';
   env.METRICS_PORT ??= '9091';
@@ -193,6 +194,14 @@ try {
   const workerMetricsUrl = await readyUrl(worker);
 
   const key = generatedKey ?? '<one of your API_KEYS>';
+  const tenant = generatedKey ? 'default' : '<your tenant>';
+  // The embedded store's account and layout, for putting recordings where a batch may read them.
+  const s3Lines = embeddedS3
+    ? `
+  S3 (embedded)    ${env.S3_ENDPOINT}   access key S3RVER, secret S3RVER, region ${env.S3_REGION}, path-style
+  Buckets          uploads s3://${env.UPLOAD_BUCKET}/, results s3://${env.RESULTS_BUCKET}/
+  Your S3 prefix   s3://${env.UPLOAD_BUCKET}/${tenant}/   (batches may read the upload bucket only under it; docs/batches.md)`
+    : '';
   process.stderr.write(`
 vadfleet is running.
   API              ${apiUrl}
@@ -200,7 +209,7 @@ vadfleet is running.
   API docs         ${apiUrl}/docs
   API metrics      ${apiUrl}/metrics
   Worker metrics   ${workerMetricsUrl}
-  API key          ${key}${generatedKey ? '   (kept in .data/api-key)' : ''}
+  API key          ${key}${generatedKey ? `   (tenant "default", kept in ${join(dataDir, 'api-key')})` : ''}${s3Lines}
 
 Submit an audio file, then fetch its status and result:
   curl -s -H "Authorization: Bearer ${key}" -F file=@path/to/audio.wav ${apiUrl}/v1/jobs

@@ -57,7 +57,11 @@ describe.skipIf(process.platform !== 'linux')('npm start (scripts/start.mjs)', (
     const exited = new Promise((resolve) => launcher.once('exit', resolve));
     let children: number[] = [];
     try {
-      await expect.poll(() => stderr, { timeout: 90_000, interval: 200 }).toContain('vadfleet is running.');
+      await expect.poll(() => stderr, { timeout: 90_000, interval: 200 }).toContain('Ctrl-C stops everything.');
+      // What a batch over the embedded store needs: its endpoint, account and the caller's own prefix.
+      expect(stderr).toMatch(/S3 \(embedded\) +http:\/\/127\.0\.0\.1:\d+ +access key S3RVER, secret S3RVER/);
+      expect(stderr).toMatch(/Your S3 prefix +s3:\/\/vadfleet-uploads\/default\//);
+      expect(stderr).toContain('tenant "default"');
       children = descendants(launcher.pid!);
       const commands = children.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
       for (const name of ['redis-server', 's3rver', 'apps/api/dist/main.js', 'apps/worker/dist/main.js']) expect(commands.join('\n')).toContain(name);
