@@ -190,6 +190,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: 'Submit audio for voice-activity detection',
+        operationId: 'createJob',
         description:
           'Either upload the audio as multipart/form-data (field `file`, optional `params` JSON field first), ' +
           'or name an S3 object with a JSON body. Uploads stream to S3 and may not exceed MAX_UPLOAD_BYTES.',
@@ -221,6 +222,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: "List the caller's jobs, newest first",
+        operationId: 'listJobs',
         tags: ['jobs'],
         querystring: listJobsQuerySchema,
         response: { 200: jobListSchema, ...errors(400, 401, 429) },
@@ -234,6 +236,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: 'Status of a job',
+        operationId: 'getJob',
         tags: ['jobs'],
         params: jobIdParamsSchema,
         response: { 200: jobViewSchema, ...errors(401, 404, 429) },
@@ -247,6 +250,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: "A completed job's segments (the result JSON from S3)",
+        operationId: 'getJobResult',
         description:
           'A queued or active job answers 409 RESULT_NOT_READY (poll its status). A failed job answers 410 with the ' +
           "job's own error code and message (e.g. INVALID_AUDIO), a cancelled one 410 JOB_CANCELLED: neither will ever have a result.",
@@ -276,6 +280,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: 'Segments of a completed job under new parameters, without running the model again',
+        operationId: 'rescoreJob',
         description:
           "Re-runs only FunASR's post-processing (speech decision, window detector, state machine) over the job's stored per-frame P(silence). The segments equal those of a fresh job with the same parameters. Milliseconds, whatever the audio's length.",
         tags: ['jobs'],
@@ -300,6 +305,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: 'Cancel a job',
+        operationId: 'cancelJob',
         description: 'A queued job is removed at once (200, status cancelled); an active one is signalled and stops shortly (202).',
         tags: ['jobs'],
         params: jobIdParamsSchema,
