@@ -56,6 +56,7 @@ describe('job lifecycle as seen through the API', () => {
     const job = await view(id);
     expect(job).toMatchObject({
       status: 'completed',
+      filename: 'audio.wav',
       progress: { audioMsDone: 1000, audioMsTotal: 1000 },
       result: { bucket: h.config.RESULTS_BUCKET, key: `results/tenant-a/${id}.json` },
       cached: false,

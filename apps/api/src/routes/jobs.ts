@@ -177,6 +177,8 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
           output: { bucket: config.RESULTS_BUCKET, prefix: DEFAULT_RESULTS_PREFIX },
           acceptedAt: Date.now(),
           source: 'upload',
+          // Control characters dropped: the name is shown in the console and listings, never used as a path.
+          filename: part.filename ? part.filename.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255) || undefined : undefined,
         });
       } catch (err) {
         await objectStore.delete(config.UPLOAD_BUCKET, key).catch(() => undefined);
