@@ -6,18 +6,21 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 type Json = Record<string, unknown>;
 
 /**
- * Generated schemas carry two shapes that say nothing: `anyOf` of identical members (a [number, number]
- * tuple in OpenAPI 3.0, which has no prefixItems) and an `allOf` wrapping a single schema. Both become
- * the schema itself, as `redocly lint` recommends.
+ * Generated schemas carry shapes that say nothing: `anyOf` of identical members (a [number, number]
+ * tuple in OpenAPI 3.0, which has no prefixItems), a `oneOf` of one member (a union of one model so
+ * far) and an `allOf` wrapping a single schema. They become the schema itself, as `redocly lint`
+ * recommends.
  */
 function simplify(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(simplify);
   if (!node || typeof node !== 'object') return node;
   const out: Json = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, simplify(v)]));
-  const anyOf = out.anyOf as unknown[] | undefined;
-  if (anyOf?.length && anyOf.every((m) => JSON.stringify(m) === JSON.stringify(anyOf[0]))) {
-    delete out.anyOf;
-    Object.assign(out, anyOf[0]);
+  for (const keyword of ['anyOf', 'oneOf']) {
+    const members = out[keyword] as unknown[] | undefined;
+    if (!members?.length || !members.every((m) => JSON.stringify(m) === JSON.stringify(members[0]))) continue;
+    delete out[keyword];
+    delete out.discriminator; // it needs the union it described
+    Object.assign(out, members[0]);
   }
   const allOf = out.allOf as unknown[] | undefined;
   if (allOf?.length === 1 && Object.keys(out).length === 1) return allOf[0];
