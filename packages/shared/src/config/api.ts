@@ -29,11 +29,8 @@ export const apiConfigSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface the API listens on (0.0.0.0 in containers).'),
   API_KEYS: apiKeysSchema.describe('Comma-separated key:tenant pairs accepted as `Authorization: Bearer <key>` (required).'),
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).max(5 * 1024 ** 3).default(512 * 1024 ** 2).describe('Largest accepted upload; larger ones get 413 and are not stored.'),
-<<<<<<< HEAD
   QUEUE_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(15_000).describe('How often the API samples the queue depth and live workers for /metrics (what a queue-depth autoscaler reads; every API instance samples).'),
-=======
   MAX_CONCURRENT_UPLOADS: z.coerce.number().int().min(1).max(10_000).default(32).describe('Uploads one API instance receives at once (each holds up to a 5 MiB part in memory); more get 503 UPLOADS_BUSY with Retry-After.'),
->>>>>>> 384a9a6 (Uploads hold at most one 5-MiB part in the API: ObjectStore.putStream streams through one reused part buffer (platform's uploadStream: CreateMultipartUpload/UploadPart/Complete, one PutObject below a part, abort on failure) instead of lib-storage's Upload, whose chunker kept queueSize+1 parts plus concatenation copies (~15 MB per concurrent upload). MAX_CONCURRENT_UPLOADS (default 32) caps the uploads one API instance receives at once: beyond it 503 UPLOADS_BUSY with Retry-After: 1. npm run bench:uploads measures the API's peak RSS against concurrent uploads)
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take before their connections are closed.'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600).describe('Requests per minute per API key (counted in Redis, shared by all API instances).'),
 }).superRefine(checkRedisTopology);
