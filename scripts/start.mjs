@@ -4,7 +4,7 @@
  * Starts what is not configured (a private redis-server, an s3rver on .data/s3), makes sure the model
  * is there, then the API and one worker as child processes. Ctrl-C stops everything: apps first (they
  * finish active jobs), then Redis and S3. Set REDIS_URL / S3_ENDPOINT / VAD_MODEL_DIR / API_KEYS to use
- * your own.
+ * your own, and VADFLEET_DATA_DIR for another data folder than .data.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +19,7 @@ import { freePort } from '@vadfleet/testkit/free-port';
 import { manifestNodeFlags } from '@vadfleet/testkit/spawn-app';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = join(root, '.data');
+const dataDir = resolve(root, process.env.VADFLEET_DATA_DIR ?? '.data');
 const env = { ...process.env };
 /** Started processes, stopped in reverse order. */
 const children = [];
@@ -27,10 +27,33 @@ let stopping = false;
 
 const say = (line) => process.stderr.write(`[start] ${line}\n`);
 
+/**
+ * The children must not outlive this script, however it ends. A supervisor or CI stops it with SIGTERM
+ * to its process group and SIGKILL a few seconds later; the children, in groups of their own (below),
+ * get neither, and a SIGKILLed script cannot stop them. So a watchdog shell, in a group of its own too,
+ * reads the children's group ids from a pipe; the pipe closes when this script exits, however that
+ * happens, and the watchdog then sends SIGTERM to every group still alive and SIGKILL 5 s later.
+ * After a normal stop there is nothing left and it exits at once.
+ */
+const WATCHDOG = `
+groups=''
+while read -r pid; do groups="$groups $pid"; done
+alive() { for g in $groups; do kill -0 "-$g" 2>/dev/null && return 0; done; return 1; }
+alive || exit 0
+for g in $groups; do kill -TERM "-$g" 2>/dev/null; done
+i=0
+while [ $i -lt 50 ] && alive; do sleep 0.1; i=$((i + 1)); done
+for g in $groups; do kill -KILL "-$g" 2>/dev/null; done
+exit 0`;
+const watchdog = spawn('sh', ['-c', WATCHDOG], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+watchdog.unref();
+watchdog.stdin.on('error', () => undefined); // it is gone only if killed on purpose
+
 function start(name, command, args, options = {}) {
   // Own process group: a terminal's Ctrl-C reaches only this script, which then stops the children in
   // order (apps before the Redis and S3 they still need while finishing jobs).
   const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ['ignore', options.pipe ? 'pipe' : 'ignore', 'inherit'] });
+  if (child.pid) watchdog.stdin.write(`${child.pid}\n`);
   const entry = { name, child, exited: new Promise((r) => child.once('exit', (code, signal) => r({ code, signal }))) };
   children.push(entry);
   child.once('error', (err) => {
@@ -149,7 +172,8 @@ try {
   mkdirSync(dataDir, { recursive: true });
   await ensureModel();
   if (!env.REDIS_URL) await startRedis();
-  if (!env.S3_ENDPOINT) await startS3();
+  const embeddedS3 = !env.S3_ENDPOINT;
+  if (embeddedS3) await startS3();
   const generatedKey = ensureApiKey();
   env.PORT ??= '8080';
   env.METRICS_PORT ??= '9091';
@@ -160,6 +184,14 @@ try {
   const workerMetricsUrl = await readyUrl(worker);
 
   const key = generatedKey ?? '<one of your API_KEYS>';
+  const tenant = generatedKey ? 'default' : '<your tenant>';
+  // The embedded store's account and layout, for putting recordings where a batch may read them.
+  const s3Lines = embeddedS3
+    ? `
+  S3 (embedded)    ${env.S3_ENDPOINT}   access key S3RVER, secret S3RVER, region ${env.S3_REGION}, path-style
+  Buckets          uploads s3://${env.UPLOAD_BUCKET}/, results s3://${env.RESULTS_BUCKET}/
+  Your S3 prefix   s3://${env.UPLOAD_BUCKET}/${tenant}/   (batches may read the upload bucket only under it; docs/batches.md)`
+    : '';
   process.stderr.write(`
 vadfleet is running.
   API              ${apiUrl}
@@ -167,7 +199,7 @@ vadfleet is running.
   API docs         ${apiUrl}/docs
   API metrics      ${apiUrl}/metrics
   Worker metrics   ${workerMetricsUrl}
-  API key          ${key}${generatedKey ? '   (kept in .data/api-key)' : ''}
+  API key          ${key}${generatedKey ? `   (tenant "default", kept in ${join(dataDir, 'api-key')})` : ''}${s3Lines}
 
 Submit an audio file, then fetch its status and result:
   curl -s -H "Authorization: Bearer ${key}" -F file=@path/to/audio.wav ${apiUrl}/v1/jobs

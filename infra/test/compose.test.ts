@@ -1,4 +1,7 @@
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { apiConfigSchema, parseConfig, workerConfigSchema } from '@vadfleet/shared/config';
@@ -87,7 +90,24 @@ describe('docker-compose.yml', () => {
     const hostPorts = services.flatMap(([, s]) => (s.ports ?? []).map((p) => p.split(':').at(-2)));
     expect(new Set(hostPorts).size).toBe(hostPorts.length);
     const api = compose.services.api;
-    expect(api.ports).toContain(`${api.environment?.PORT}:${api.environment?.PORT}`);
+    expect(api.ports?.map(withComposeDefaults)).toContain(`127.0.0.1:${api.environment?.PORT}:${api.environment?.PORT}`);
+  });
+
+  it('publishes ports on 127.0.0.1 unless BIND_ADDRESS says otherwise (the default secrets are for this machine)', () => {
+    for (const [name, service] of services) {
+      for (const port of service.ports ?? []) {
+        expect(port, name).toMatch(/^\$\{BIND_ADDRESS:-127\.0\.0\.1\}:\d+:\d+$/);
+      }
+    }
+  });
+
+  it('pins every image to a release (no latest, no bare name)', () => {
+    for (const [name, service] of services) {
+      if (!service.image) continue;
+      const tag = service.image.split(':')[1];
+      expect(tag, `${name}: ${service.image}`).toBeDefined();
+      expect(tag, `${name}: ${service.image}`).not.toBe('latest');
+    }
   });
 
   it('lets workers scale: no host ports, metrics port exposed and scraped through DNS', () => {
@@ -112,7 +132,7 @@ describe('docker-compose.yml', () => {
 
   it('points Grafana at the Prometheus service and mounts its provisioning', () => {
     const datasource = readYaml<{ datasources: { url: string }[] }>('infra/grafana/provisioning/datasources/prometheus.yml').datasources[0];
-    expect(compose.services.prometheus.ports).toContain(`${new URL(datasource.url).port}:9090`);
+    expect(compose.services.prometheus.ports?.map(withComposeDefaults)).toContain(`127.0.0.1:${new URL(datasource.url).port}:9090`);
     expect(new URL(datasource.url).hostname).toBe('prometheus');
     const provider = readYaml<{ providers: { options: { path: string } }[] }>('infra/grafana/provisioning/dashboards/vadfleet.yml').providers[0];
     expect(compose.services.grafana.volumes).toContain(`./infra/grafana/dashboards:${provider.options.path}:ro`);
@@ -151,7 +171,7 @@ describe('docker-compose.yml', () => {
 
   it('fills the models volume with npm run model:fetch and mounts it read-only in workers', () => {
     const fetch = compose.services['model-fetch'];
-    expect(fetch.command).toEqual(['npm', 'run', 'model:fetch']);
+    expect((fetch.command as string[]).join(' ')).toMatch(/^\/bin\/sh -c npm run model:fetch \|\| /);
     const modelDir = String(fetch.environment?.VAD_MODEL_DIR);
     const mount = fetch.volumes?.[0].split(':')[1];
     expect(modelDir.startsWith(`${mount}/`)).toBe(true);
@@ -159,6 +179,27 @@ describe('docker-compose.yml', () => {
       expect(compose.services[name].environment?.VAD_MODEL_DIR, name).toBe(modelDir);
       expect(compose.services[name].volumes, name).toContain(`models:${mount}:ro`);
       expect(compose.services[name].depends_on?.['model-fetch'].condition, name).toBe('service_completed_successfully');
+    }
+  });
+
+  it('model-fetch succeeds offline when model.onnx, am.mvn and config.yaml are in the volume, and fails without them', () => {
+    const [shell, flag, script] = compose.services['model-fetch'].command as string[];
+    const bin = mkdtempSync(join(tmpdir(), 'vadfleet-offline-'));
+    const models = join(bin, 'fsmn-vad');
+    try {
+      // npm run model:fetch as it ends offline: the int8 model (or any file) cannot be downloaded.
+      writeFileSync(join(bin, 'npm'), '#!/bin/sh\necho "error STORAGE_UNAVAILABLE: fetch failed" >&2\nexit 1\n', { mode: 0o755 });
+      mkdirSync(models);
+      const run = () =>
+        spawnSync(shell, [flag, script.replaceAll('$$', '$')], { env: { PATH: `${bin}:${process.env.PATH}`, VAD_MODEL_DIR: models }, encoding: 'utf8' });
+      for (const file of ['model.onnx', 'am.mvn']) writeFileSync(join(models, file), 'x');
+      expect(run().status).toBe(1); // config.yaml missing
+      writeFileSync(join(models, 'config.yaml'), 'x');
+      const offline = run();
+      expect(offline.status).toBe(0);
+      expect(offline.stdout).toContain('no int8 model');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
     }
   });
 

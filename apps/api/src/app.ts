@@ -14,6 +14,7 @@ import { registerConsole } from './plugins/console.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { registerUnreadBodyClose } from './plugins/unread-body.js';
 import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -45,6 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app, deps.metrics);
   registerMetrics(app, deps.metrics);
+  registerUnreadBodyClose(app);
   await registerOpenApi(app, deps.version ?? '0.1.0');
 
   await app.register(healthRoutes, {

@@ -58,7 +58,14 @@ const sampler = new QueueDepthSampler(queue, metrics, {
 });
 sampler.start();
 
-const url = await app.listen({ port: config.PORT, host: config.HOST });
+let url: string;
+try {
+  url = await app.listen({ port: config.PORT, host: config.HOST });
+} catch (err) {
+  if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+  redis.disconnect();
+  fail(`port ${config.PORT} is taken: set PORT to a free port (0 picks one).`);
+}
 const address = app.server.address();
 const listening = typeof address === 'object' && address ? `http://${config.HOST}:${address.port}` : url;
 logger.info({ url: listening }, `api listening at ${listening}`);
@@ -70,7 +77,14 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'api shutting down');
   try {
     sampler.stop();
-    await app.close(); // stops accepting, lets in-flight requests finish
+    // Stops accepting and lets in-flight requests finish, but a client that never finishes its request
+    // (a stalled upload) must not hold a rolling deploy: after the grace period its socket is closed.
+    const force = setTimeout(() => {
+      logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'closing connections still open after the shutdown grace period');
+      app.server.closeAllConnections();
+    }, config.SHUTDOWN_GRACE_MS);
+    await app.close();
+    clearTimeout(force);
     await queue.close();
     // quit() waits for Redis to answer; a Redis that is down must not hold the process forever.
     await Promise.race([redis.quit(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);

@@ -56,6 +56,7 @@ describe('job lifecycle as seen through the API', () => {
     const job = await view(id);
     expect(job).toMatchObject({
       status: 'completed',
+      filename: 'audio.wav',
       progress: { audioMsDone: 1000, audioMsTotal: 1000 },
       result: { bucket: h.config.RESULTS_BUCKET, key: `results/tenant-a/${id}.json` },
       cached: false,
@@ -70,12 +71,12 @@ describe('job lifecycle as seen through the API', () => {
     expect(cancel.statusCode).toBe(409);
   });
 
-  it('failed: the error code and message from the worker; the result is 409', async () => {
+  it('failed: the error code and message from the worker; the result is 410 with that error', async () => {
     const id = await submit({ preset: 'noisy' });
     await expect.poll(async () => (await view(id)).status, { timeout: 10_000 }).toBe('failed');
     expect((await view(id)).error).toEqual({ code: 'INVALID_AUDIO', message: 'The WAV header is inconsistent.' });
     const result = await h.app.inject({ method: 'GET', url: `/v1/jobs/${id}/result`, headers: auth() });
-    expect(result.statusCode).toBe(409);
-    expect(result.json().error).toMatchObject({ code: 'RESULT_NOT_READY', message: expect.stringContaining('INVALID_AUDIO') });
+    expect(result.statusCode).toBe(410);
+    expect(result.json().error).toEqual({ code: 'INVALID_AUDIO', message: `Job ${id} failed: The WAV header is inconsistent.` });
   });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import type {} from '@vadfleet/testkit/global-setup';
 import { randomBucket, randomPrefix } from '@vadfleet/testkit/names';
@@ -41,6 +42,26 @@ describe('api process', () => {
       await server.stop();
     }
   });
+
+  it('exits 1 with one line naming PORT, not a stack trace, when the port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stderr } = await runToExit({
+        PORT: String(port),
+        REDIS_URL: inject('redisUrl'),
+        QUEUE_PREFIX: randomPrefix('port'),
+        ...s3rverAppEnv(inject('s3Endpoint')),
+        UPLOAD_BUCKET: randomBucket('up'),
+        RESULTS_BUCKET: randomBucket('res'),
+      });
+      expect(code).toBe(1);
+      expect(stderr).toBe(`port ${port} is taken: set PORT to a free port (0 picks one).\n`);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 
   it('starts, logs its URL, serves /healthz, ensures its buckets and stops cleanly on SIGTERM', async () => {
     const uploads = randomBucket('up');

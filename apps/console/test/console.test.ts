@@ -117,6 +117,8 @@ test('the jobs tab lists the jobs and opens one; the batches tab reports what th
   await useKey(API_KEY);
   await page.getByRole('tab', { name: 'Jobs' }).click();
   await expect.poll(() => page.getByTestId('job-row').count()).toBeGreaterThanOrEqual(3);
+  // Each upload's file name beside its id.
+  await expect.poll(() => page.getByTestId('job-row').filter({ hasText: 'call.wav' }).count()).toBeGreaterThanOrEqual(1);
   await shot('7-jobs');
   await page.getByTestId('job-row').filter({ hasText: 'completed' }).first().getByRole('button', { name: /Open job/ }).click();
   const opened = page.locator('[data-testid=file-card][data-file^="job "]');

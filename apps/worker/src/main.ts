@@ -54,6 +54,15 @@ try {
 const metrics = createWorkerMetrics();
 metrics.inferenceThreads.set(config.INFERENCE_THREADS);
 metrics.inferenceMaxBatch.set(config.INFERENCE_MAX_BATCH);
+// Bound before the model loads and jobs are taken: a port in use stops the worker before it does any work.
+let metricsServer: Awaited<ReturnType<typeof serveMetrics>>;
+try {
+  metricsServer = await serveMetrics(metrics.registry, { port: config.METRICS_PORT, host: config.METRICS_HOST });
+} catch (err) {
+  if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+  redis.disconnect();
+  fail(`metrics port ${config.METRICS_PORT} is taken: set METRICS_PORT to a free port (0 picks one).`);
+}
 
 let vad: Vad;
 try {
@@ -141,7 +150,6 @@ const heartbeat = await startHeartbeat(
 );
 const gpuSampler = new GpuSampler(metrics, { intervalMs: GPU_SAMPLE_INTERVAL_MS, onError: (err) => log.warn({ err: err.message }, 'nvidia-smi failed') });
 if (config.VAD_PROVIDER !== 'cpu') gpuSampler.start();
-const metricsServer = await serveMetrics(metrics.registry, { port: config.METRICS_PORT, host: config.METRICS_HOST });
 // Tests and scripts wait for this line ("listening at <url>").
 log.info({ model: vad.model, threads: config.INFERENCE_THREADS, concurrency: config.WORKER_CONCURRENCY }, `metrics listening at ${metricsServer.url}`);
 

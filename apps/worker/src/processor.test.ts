@@ -62,6 +62,15 @@ async function put(key: string, bytes: Buffer): Promise<void> {
   await store.putStream(bucket, key, Readable.from([bytes]), { contentType: 'application/octet-stream' });
 }
 
+test("a run's timings are rounded to 0.01 ms, and totalMs is the wall time covering download and upload", async () => {
+  const { run } = setup();
+  await put('timed.wav', Buffer.alloc(5000, 7));
+  const { timings } = await run({ input: { bucket, key: 'timed.wav' } });
+  for (const ms of Object.values(timings)) expect(String(ms)).toMatch(/^\d+(\.\d{1,2})?$/);
+  expect(timings.totalMs).toBeGreaterThanOrEqual(timings.downloadMs + timings.uploadMs);
+  expect(timings).toMatchObject({ decodeMs: 1, modelMs: 1 });
+});
+
 test('a result is stored; the same object, or the same bytes uploaded again, are served from cache', async () => {
   const { run, runs } = setup();
   const audio = Buffer.alloc(5000, 7);

@@ -32,7 +32,7 @@ async function processJob({ vad, store, cache, metrics, isCancelled, limits }: P
   const result = await vad.detect(object.body, { params: data.params, signal, onProgress: progressReporter(job), onFrameProbs: probs.onFrameProbs, maxChannels: limits.maxChannels, maxDurationMs: limits.maxDurationMs, maxInputBytes: limits.maxInputBytes }).finally(object.close);
   const [downloadMs, uploadStarted] = [object.elapsedMs(), performance.now()];
   await putResultObjects(store, output, buildResultDocument(result, probs.result(vad.postConfig, result.channels.length), { jobId, input, roles: data.roles }));
-  const timings = recordRun(metrics, result, downloadMs, uploadStarted);
+  const timings = recordRun(metrics, result, { openedAt: object.openedAt, downloadMs, uploadStarted });
   const entry = { result: output, durationMs: result.durationMs, channels: result.channels.length, warnings: result.warnings };
   // Under the version actually read, and under the content when known (the API's hash, or every byte hashed here).
   await cache.remember({ ...subject, input: { ...input, etag: object.etag, size: object.size, sha256: data.input.sha256 ?? object.sha256() } }, entry);

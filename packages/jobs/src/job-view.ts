@@ -23,6 +23,7 @@ export function jobView(job: Job<DetectJobData, unknown, string>, state: string)
     finishedAt: status === 'completed' || status === 'failed' ? isoTimestamp(job.finishedOn) : undefined,
     attempts: job.attemptsMade,
   };
+  if (job.data.filename) view.filename = job.data.filename;
   if (status === 'completed') {
     const result = detectJobResultSchema.safeParse(job.returnvalue);
     if (result.success) {

@@ -11,10 +11,10 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { CommonConfig } from '@vadfleet/shared/config';
 import { VadError } from '@vadfleet/shared/errors';
 import { ByteMeter } from './byte-meter.js';
+import { uploadStream } from './stream-upload.js';
 
 export interface S3ClientConfig {
   /** S3-compatible endpoint; undefined means AWS. */
@@ -80,6 +80,8 @@ export interface OpenMeteredOptions {
 export interface MeteredObject extends ObjectInfo {
   /** The bytes; a failed read from S3 surfaces here as STORAGE_UNAVAILABLE. */
   body: Readable;
+  /** performance.now() when the object was requested (a job's wall time starts there). */
+  openedAt: number;
   /** From the request to the last byte read, or to now while (or if) the reader has not read them all. */
   elapsedMs(): number;
   /** SHA-256 of the whole object: undefined unless hashing and every byte was read (a decoder may stop early). */
@@ -105,7 +107,7 @@ export class ObjectStore {
   constructor(readonly s3: S3Client) {}
 
   /**
-   * Streams `body` into the object without buffering it whole (multipart above 5 MiB). On any failure,
+   * Streams `body` into the object holding at most one 5-MiB part of it (multipart above that). On any failure,
    * including the size limit, the partial upload is aborted and the object removed.
    */
   async putStream(bucket: string, key: string, body: Readable, opts: PutStreamOptions): Promise<StoredObject> {
@@ -119,16 +121,10 @@ export class ObjectStore {
       sourceError ??= err;
     });
     body.pipe(limit);
-    const upload = new Upload({
-      client: this.s3,
-      params: { Bucket: bucket, Key: key, Body: limit, ContentType: opts.contentType },
-      queueSize: 2,
-      leavePartsOnError: false,
-    });
     try {
-      const out = await upload.done();
+      const out = await uploadStream(this.s3, { Bucket: bucket, Key: key, ContentType: opts.contentType }, limit);
       if (sourceError) throw sourceError;
-      return { size: limit.bytes, etag: out.ETag ?? '', sha256: limit.sha256() };
+      return { size: limit.bytes, etag: out.etag, sha256: limit.sha256() };
     } catch (err) {
       body.unpipe(limit);
       body.resume(); // drain the rest so the request can finish and the 413 reaches the client
@@ -149,6 +145,7 @@ export class ObjectStore {
       body: body.pipe(meter),
       size,
       etag,
+      openedAt: started,
       elapsedMs: () => (endedAt ?? performance.now()) - started,
       sha256: () => (opts.hash && meter.bytes === size && meter.writableFinished ? meter.sha256() : undefined),
       close: () => body.destroy(),

@@ -50,6 +50,66 @@ describe('ObjectStore against s3rver', () => {
     expect(Buffer.compare(await store.getRange(bucket, 'big.bin', 5, 1004), bytes.subarray(5, 1005))).toBe(0);
   });
 
+  it('holds at most one 5-MiB part of an upload: the source waits while a part is in flight', async () => {
+    const PART = 5 * 1024 * 1024;
+    const bytes = randomBytes(3 * PART + 12_345);
+    // Bytes S3 has acknowledged (UploadPart answered) against bytes taken from the source.
+    let acknowledged = 0;
+    let pulled = 0;
+    let mostHeld = 0;
+    const client = createS3Client(s3rverClientConfig(inject('s3Endpoint')));
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === 'UploadPartCommand') acknowledged += ((args.input as { Body: Buffer }).Body).length;
+        return out;
+      },
+      { step: 'initialize' },
+    );
+    let at = 0;
+    const source = new Readable({
+      read() {
+        const chunk = at < bytes.length ? bytes.subarray(at, (at += 64 * 1024)) : null;
+        if (chunk) pulled += chunk.length;
+        mostHeld = Math.max(mostHeld, pulled - acknowledged);
+        this.push(chunk);
+      },
+    });
+    try {
+      await new ObjectStore(client).putStream(bucket, 'bounded.bin', source, { contentType: 'application/octet-stream' });
+    } finally {
+      client.destroy();
+    }
+    expect(acknowledged).toBe(bytes.length);
+    // One part plus what the stream pipeline buffers (a few 64-KiB chunks); lib-storage's Upload held three parts.
+    expect(mostHeld).toBeLessThanOrEqual(PART + 1024 * 1024);
+    const got = await store.getStream(bucket, 'bounded.bin');
+    const chunks: Buffer[] = [];
+    for await (const c of got.body) chunks.push(c as Buffer);
+    expect(Buffer.compare(Buffer.concat(chunks), bytes)).toBe(0);
+  });
+
+  it('stores an empty upload and one of exactly one part', async () => {
+    await store.putStream(bucket, 'empty.bin', chunked(Buffer.alloc(0)), { contentType: 'application/octet-stream' });
+    expect(await store.head(bucket, 'empty.bin')).toMatchObject({ size: 0 });
+    const exact = randomBytes(5 * 1024 * 1024);
+    await store.putStream(bucket, 'exact.bin', chunked(exact), { contentType: 'application/octet-stream' });
+    expect(Buffer.compare(await store.getBytes(bucket, 'exact.bin'), exact)).toBe(0);
+  });
+
+  it('aborts a multipart upload whose source fails after the first part, leaving no object', async () => {
+    let at = 0;
+    const source = new Readable({
+      read() {
+        if (at >= 6 * 1024 * 1024) return this.destroy(new Error('client went away'));
+        this.push(randomBytes(64 * 1024));
+        at += 64 * 1024;
+      },
+    });
+    await expect(store.putStream(bucket, 'failed.bin', source, { contentType: 'x/y' })).rejects.toThrow();
+    expect(await store.head(bucket, 'failed.bin')).toBeNull();
+  });
+
   it('refuses an upload over maxBytes and stores nothing', async () => {
     const bytes = randomBytes(200_000);
     await expect(store.putStream(bucket, 'over.bin', chunked(bytes, 10_000), { contentType: 'x/y', maxBytes: 100_000 })).rejects.toMatchObject({

@@ -25,6 +25,7 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { status: 429, retryable: true, message: 'Too many requests for this API key; retry after the time given in Retry-After.' },
   BUCKET_NOT_ALLOWED: { status: 403, retryable: false, message: 'That S3 bucket is not in S3_ALLOWED_BUCKETS.' },
   WEBHOOK_NOT_ALLOWED: { status: 400, retryable: false, message: 'That webhook URL is not allowed.' },
+  UPLOADS_BUSY: { status: 503, retryable: true, message: 'This API instance is receiving as many uploads as it may at once (MAX_CONCURRENT_UPLOADS); retry after the time given in Retry-After.' },
   RESULT_NOT_READY: { status: 409, retryable: false, message: 'The job has no result yet.' },
   // Jobs and infrastructure
   INPUT_NOT_FOUND: { status: 404, retryable: false, message: 'The input object does not exist in S3.' },

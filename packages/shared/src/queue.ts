@@ -46,6 +46,8 @@ export const detectJobDataSchema = z.object({
   /** Epoch milliseconds at which the API accepted the job. */
   acceptedAt: z.number().int(),
   source: z.enum(['upload', 's3']),
+  /** The upload's file name as the client sent it (multipart `filename`), for listings. */
+  filename: z.string().max(255).optional(),
   /** Channel → role for the QA statistics of two-channel calls; default {0: agent, 1: customer}. */
   roles: z.record(z.string(), z.enum(['agent', 'customer'])).optional(),
   /** Set on the items of a batch: the batch and the item's index in it. */

@@ -76,6 +76,7 @@ export const jobViewSchema = z
   .object({
     id: z.string(),
     status: jobStatusSchema,
+    filename: z.string().optional().describe("An upload's file name as the client sent it."),
     progress: jobProgressSchema,
     createdAt: timestampSchema,
     startedAt: timestampSchema.optional(),

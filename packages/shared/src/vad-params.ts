@@ -34,7 +34,7 @@ export const fsmnParamsSchema = z
       .min(200)
       .max(6000)
       .optional()
-      .describe('Trailing silence (ms) that ends a segment (max_end_silence_time). Larger: fewer, longer segments.'),
+      .describe('Decides whether a pause splits a segment (max_end_silence_time): pauses of about this minus 240 ms or more split; where a segment ends does not depend on it. Larger: fewer, longer segments.'),
     speechNoiseThres: z
       .number()
       .gt(-1)

@@ -146,6 +146,10 @@ describe('vadfleet detect', () => {
       expect(run.stdout).toContain(option);
     }
     for (const preset of ['fast-dialogue', 'meeting', 'lecture', 'noisy']) expect(run.stdout).toContain(preset);
+    // As the README's tuning guide and FunASR's state machine have it (a pause splits iff it lasts about
+    // max end silence - 240 ms; a segment's end is 160 ms after its last speech frame whatever the value).
+    expect(run.stdout).toMatch(/--max-end-silence MS\s+decides whether a pause splits a segment/);
+    expect(run.stdout).not.toContain('ends a segment,');
   }, GUARD);
 });
 

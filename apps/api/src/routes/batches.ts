@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { RedisClient as Redis } from '@vadfleet/platform/queue';
 import type { ApiConfig } from '@vadfleet/shared/config';
 import { VadError } from '@vadfleet/shared/errors';
@@ -63,6 +63,7 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
     {
       schema: {
         summary: 'Start a batch over an S3 prefix or a list of keys',
+        operationId: 'createBatch',
         description:
           'Lists the input in the background (one page at a time) and processes every object as a job; ' +
           'with "dryRun": true only lists and estimates. See docs/batches.md.',
@@ -92,6 +93,7 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
     {
       schema: {
         summary: 'Progress of a batch: counts by state, audio processed, throughput, ETA, webhook deliveries',
+        operationId: 'getBatch',
         tags: ['batches'],
         params: jobIdParamsSchema,
         response: { 200: batchViewSchema, ...errors(401, 404, 429) },
@@ -106,11 +108,26 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
     {
       schema: {
         summary: "Every call's outcome, streamed: NDJSON (default, with each result JSON) or CSV (?format=csv, one row per call with the QA columns)",
+        operationId: 'getBatchResults',
         tags: ['batches'],
         params: jobIdParamsSchema,
         querystring: batchResultsQuerySchema,
-        // 200 is a stream (application/x-ndjson or text/csv), so it has no JSON schema.
+        // 200 is a stream (application/x-ndjson or text/csv), so it has no JSON schema to validate
+        // with; the document describes it below.
         response: errors(401, 404, 429),
+      },
+      config: {
+        swaggerTransform: (doc) => {
+          const out = jsonSchemaTransform(doc) as { schema: Record<string, unknown>; url: string };
+          out.schema.response = {
+            200: {
+              description: 'One NDJSON line per call in listing order, or one CSV row per call (?format=csv).',
+              content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+            },
+            ...(out.schema.response as Record<string, unknown>),
+          };
+          return out;
+        },
       },
     },
     async (request, reply) => {
@@ -129,6 +146,7 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
     {
       schema: {
         summary: 'Cancel a batch: items not yet started are dropped; running ones finish',
+        operationId: 'cancelBatch',
         tags: ['batches'],
         params: jobIdParamsSchema,
         response: { 200: batchViewSchema, ...errors(401, 404, 409, 429) },
@@ -142,6 +160,7 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
     {
       schema: {
         summary: "Send a finished batch's webhook again (after its deliveries finally failed)",
+        operationId: 'redeliverBatchWebhook',
         tags: ['batches'],
         params: jobIdParamsSchema,
         response: { 202: batchViewSchema, ...errors(401, 404, 409, 429) },

@@ -35,7 +35,7 @@ async function check(name: string, log: FastifyBaseLogger, run: () => Promise<st
 export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/healthz', { schema: { summary: 'Liveness: the process is up', tags: ['health'], response: { 200: healthSchema } } }, async () => ({
+  r.get('/healthz', { schema: { operationId: 'getLiveness', summary: 'Liveness: the process is up', tags: ['health'], response: { 200: healthSchema } } }, async () => ({
     status: 'ok' as const,
   }));
 
@@ -44,6 +44,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
     {
       schema: {
         summary: 'Readiness: Redis answers, S3 answers, and a worker sent a heartbeat within 30 s',
+        operationId: 'getReadiness',
         tags: ['health'],
         response: { 200: readinessSchema, 503: readinessSchema },
       },

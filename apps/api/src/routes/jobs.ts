@@ -35,6 +35,9 @@ export interface JobRouteDeps {
   metrics: ApiMetrics;
 }
 
+/** What a client refused for MAX_CONCURRENT_UPLOADS is told to wait: uploads last seconds, and a balancer may pick another instance. */
+const UPLOADS_BUSY_RETRY_AFTER_S = 1;
+
 /** Room for multipart boundaries and the params field on top of MAX_UPLOAD_BYTES in the Content-Length check. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
@@ -62,6 +65,8 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
   const { config, jobs, idempotency, objectStore, metrics } = deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
   const buckets = bucketGuard(config);
+  /** Uploads this instance is receiving now: each may hold a part buffer, so their number bounds memory. */
+  let uploadsInFlight = 0;
 
   const accepted = async (reply: FastifyReply, tenant: string, { id, replayed }: { id: string; replayed: boolean }) => {
     // A new job was just queued; a replayed Idempotency-Key reports the job's current status (its first
@@ -114,6 +119,20 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     return accepted(reply, request.tenant, created);
   };
 
+  /** Runs an upload unless MAX_CONCURRENT_UPLOADS are already arriving (503 UPLOADS_BUSY with Retry-After). */
+  const withUploadSlot = async (reply: FastifyReply, receive: () => Promise<FastifyReply>) => {
+    if (uploadsInFlight >= config.MAX_CONCURRENT_UPLOADS) {
+      reply.header('retry-after', String(UPLOADS_BUSY_RETRY_AFTER_S));
+      throw new VadError('UPLOADS_BUSY', `This API instance is receiving its maximum of ${config.MAX_CONCURRENT_UPLOADS} uploads at once; retry in ${UPLOADS_BUSY_RETRY_AFTER_S} s.`);
+    }
+    uploadsInFlight++;
+    try {
+      return await receive();
+    } finally {
+      uploadsInFlight--;
+    }
+  };
+
   /** Streams the `file` part straight to S3; `params`, if sent, must come first. */
   const createFromUpload = async (request: FastifyRequest, reply: FastifyReply) => {
     const declared = Number(request.headers['content-length']);
@@ -158,6 +177,8 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
           output: { bucket: config.RESULTS_BUCKET, prefix: DEFAULT_RESULTS_PREFIX },
           acceptedAt: Date.now(),
           source: 'upload',
+          // Control characters dropped: the name is shown in the console and listings, never used as a path.
+          filename: part.filename ? part.filename.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255) || undefined : undefined,
         });
       } catch (err) {
         await objectStore.delete(config.UPLOAD_BUCKET, key).catch(() => undefined);
@@ -171,6 +192,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: 'Submit audio for voice-activity detection',
+        operationId: 'createJob',
         description:
           'Either upload the audio as multipart/form-data (field `file`, optional `params` JSON field first), ' +
           'or name an S3 object with a JSON body. Uploads stream to S3 and may not exceed MAX_UPLOAD_BYTES.',
@@ -194,7 +216,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
         },
       },
     },
-    async (request, reply) => (request.isMultipart() ? createFromUpload(request, reply) : createFromJson(request, reply)),
+    async (request, reply) => (request.isMultipart() ? withUploadSlot(reply, () => createFromUpload(request, reply)) : createFromJson(request, reply)),
   );
 
   r.get(
@@ -202,6 +224,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: "List the caller's jobs, newest first",
+        operationId: 'listJobs',
         tags: ['jobs'],
         querystring: listJobsQuerySchema,
         response: { 200: jobListSchema, ...errors(400, 401, 429) },
@@ -215,6 +238,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: 'Status of a job',
+        operationId: 'getJob',
         tags: ['jobs'],
         params: jobIdParamsSchema,
         response: { 200: jobViewSchema, ...errors(401, 404, 429) },
@@ -228,13 +252,23 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: "A completed job's segments (the result JSON from S3)",
+        operationId: 'getJobResult',
+        description:
+          'A queued or active job answers 409 RESULT_NOT_READY (poll its status). A failed job answers 410 with the ' +
+          "job's own error code and message (e.g. INVALID_AUDIO), a cancelled one 410 JOB_CANCELLED: neither will ever have a result.",
         tags: ['jobs'],
         params: jobIdParamsSchema,
-        response: { 200: resultDocumentSchema, ...errors(401, 404, 409, 429, 503) },
+        response: { 200: resultDocumentSchema, ...errors(401, 404, 409, 410, 429, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const view = await jobs.view(request.tenant, request.params.id);
+      if (view.status === 'failed' || view.status === 'cancelled') {
+        // Not an error of this request: the job's own outcome, which no retry of the GET will change.
+        const error = view.error ?? { code: view.status === 'failed' ? 'INTERNAL' : 'JOB_CANCELLED', message: '' };
+        const message = `Job ${view.id} ${view.status === 'failed' ? 'failed' : 'was cancelled'}${error.message ? `: ${error.message}` : '.'}`;
+        return (reply as FastifyReply).code(410).send({ error: { code: error.code, message } });
+      }
       if (view.status !== 'completed' || !view.result) {
         const why = view.error ? ` (${view.error.code}: ${view.error.message})` : '';
         throw new VadError('RESULT_NOT_READY', `Job ${view.id} is ${view.status}${why}; its result is not available.`);
@@ -248,6 +282,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: 'Segments of a completed job under new parameters, without running the model again',
+        operationId: 'rescoreJob',
         description:
           "Re-runs only FunASR's post-processing (speech decision, window detector, state machine) over the job's stored per-frame P(silence). The segments equal those of a fresh job with the same parameters. Milliseconds, whatever the audio's length.",
         tags: ['jobs'],
@@ -272,6 +307,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     {
       schema: {
         summary: 'Cancel a job',
+        operationId: 'cancelJob',
         description: 'A queued job is removed at once (200, status cancelled); an active one is signalled and stops shortly (202).',
         tags: ['jobs'],
         params: jobIdParamsSchema,

@@ -30,6 +30,8 @@ export const apiConfigSchema = z.object({
   API_KEYS: apiKeysSchema.describe('Comma-separated key:tenant pairs accepted as `Authorization: Bearer <key>` (required).'),
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).max(5 * 1024 ** 3).default(512 * 1024 ** 2).describe('Largest accepted upload; larger ones get 413 and are not stored.'),
   QUEUE_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(15_000).describe('How often the API samples the queue depth and live workers for /metrics (what a queue-depth autoscaler reads; every API instance samples).'),
+  MAX_CONCURRENT_UPLOADS: z.coerce.number().int().min(1).max(10_000).default(32).describe('Uploads one API instance receives at once (each holds up to a 5 MiB part in memory); more get 503 UPLOADS_BUSY with Retry-After.'),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take before their connections are closed.'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600).describe('Requests per minute per API key (counted in Redis, shared by all API instances).'),
 }).superRefine(checkRedisTopology);
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

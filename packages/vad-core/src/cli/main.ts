@@ -26,7 +26,8 @@ Options:
   --model-dir DIR             model files (default: $VAD_MODEL_DIR, else models/fsmn-vad;
                               fetch them with \`npm run model:fetch\`)
   --preset NAME               ${PRESET_NAMES.join(' | ')} (default meeting = FunASR's defaults)
-  --max-end-silence MS        trailing silence that ends a segment, 200..6000 (preset's value)
+  --max-end-silence MS        decides whether a pause splits a segment (pauses of about MS - 240 ms
+                              or more split), not where a segment ends; 200..6000 (preset's value)
   --speech-noise-thres X      speech if P(speech) - P(silence) >= X, -1 < X < 1 (preset's value)
   --max-segment MS            force-split segments longer than this, >= 1000, multiple of 10 (60000)
   --tight                     no look-back/look-ahead padding around segments
