@@ -104,6 +104,8 @@ export async function runSileroPack(tasks: readonly SileroTask[], session: Siler
     windows += rows;
     for (let r = 0; r < rows; r++) probs[r][k] = callProbs[r];
   }
+  // Model time is shared among the streams in proportion to their windows.
+  for (const r of results) r.timings.modelMs = windows > 0 ? (modelMs * r.probs.length) / windows : 0;
   return { results, windows, calls, modelMs };
 
   function finishRow(r: number, rowsNow: number): void {
