@@ -5,6 +5,7 @@ import type { DetectResult, Vad } from '@vadfleet/vad-core';
 import { FrameProbsRecorder, encodeFrameProbs } from '@vadfleet/vad-postprocess';
 import { computeCallQa } from '@vadfleet/qa-analytics/call-qa';
 import { VadError, toVadError } from '@vadfleet/shared/errors';
+import { modelOf } from '@vadfleet/shared/vad-params';
 import { detectJobDataSchema, encodeJobError, frameProbsKey, resultKey, type DetectJobData, type DetectJobResult, type JobProgress, type ObjectRef } from '@vadfleet/shared/queue';
 import { ByteMeter } from '@vadfleet/platform/byte-meter';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
@@ -12,7 +13,7 @@ import type { CachedResult, ResultCache } from '@vadfleet/platform/result-cache'
 import type { WorkerMetrics } from '@vadfleet/platform/metrics';
 
 export interface ProcessorDeps {
-  vad: Pick<Vad, 'detect' | 'model' | 'postConfig'>;
+  vad: Pick<Vad, 'detect' | 'model' | 'modelFor' | 'postConfig'>;
   store: ObjectStore;
   cache: ResultCache;
   metrics: WorkerMetrics;
@@ -49,7 +50,8 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
   if (await deps.isCancelled(jobId)) throw new VadError('JOB_CANCELLED');
   metrics.jobQueueWait.observe(Math.max(0, Date.now() - data.acceptedAt) / 1000);
   const output: ObjectRef = { bucket: data.output.bucket, key: resultKey(data.output.prefix, data.tenant, jobId) };
-  const fingerprint = { modelSha256: vad.model.sha256, params: data.params };
+  // The model's weights and the parameters (which name the model) key the result cache.
+  const fingerprint = { modelSha256: (await vad.modelFor(modelOf(data.params))).sha256, params: data.params };
 
   const object = await describeInput(store, data.input);
   const byObjectSeen = cache.objectIdentity(data.tenant, object, fingerprint);
@@ -72,7 +74,8 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
   downloadMs ??= performance.now() - downloadStarted;
   const uploadStarted = performance.now();
   // Probabilities first: a result JSON that exists always has them beside it (re-scoring relies on it).
-  await store.putBytes(output.bucket, frameProbsKey(output.key), encodeFrameProbs(probs.result(vad.postConfig, result.channels.length)), 'application/octet-stream');
+  // FSMN's only, so far: Silero's window probabilities are not stored yet, and its jobs cannot be re-scored.
+  if (modelOf(data.params) === 'fsmn') await store.putBytes(output.bucket, frameProbsKey(output.key), encodeFrameProbs(probs.result(vad.postConfig, result.channels.length)), 'application/octet-stream');
   await store.putJson(output.bucket, output.key, { ...result, qa: callQa(result, data.roles), jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false });
   const uploadMs = performance.now() - uploadStarted;
   const entry: CachedResult = { result: output, durationMs: result.durationMs, channels: result.channels.length };

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PRESET_NAMES, type PresetName, resolveVadParams } from '@vadfleet/shared/vad-params';
 import type { Segment } from '@vadfleet/vad-postprocess';
 import { openAudio } from '../audio/index.js';
 import { toByteStream } from '../audio-source.js';
@@ -55,12 +56,12 @@ function sileroOutput(probs: Map<string, SileroProbs>, params: SileroParams): Ou
   return out;
 }
 
-async function runFsmn(files: EvalFile[], dir: string, modelDir: string, preset?: string): Promise<Output> {
+async function runFsmn(files: EvalFile[], dir: string, modelDir: string, preset?: PresetName): Promise<Output> {
   const vad = await Vad.create({ modelDir });
   const out: Output = new Map();
   try {
     for (const f of files) {
-      const r = await vad.detect(join(dir, f.name), { params: preset ? ({ preset } as never) : undefined });
+      const r = await vad.detect(join(dir, f.name), { params: resolveVadParams({ preset }) });
       out.set(f.name, r.channels.map((c) => c.segments));
     }
   } finally {
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   const phone = (f: EvalFile) => f.rate === 8000;
   const row = (model: string, preset: string, params: string, o: Output) =>
     console.log(`| ${model} | ${preset} | ${params} | ${pct(f1(score(files, o)))} | ${pct(f1(score(files.filter(noise), o)))} | ${pct(f1(score(files.filter(phone), o)))} |`);
-  for (const preset of ['fast-dialogue', 'meeting', 'lecture', 'noisy']) row('FSMN', preset, '(shared PRESETS)', preset === 'meeting' ? fsmn : await runFsmn(files, dir, modelDir, preset));
+  for (const preset of PRESET_NAMES) row('FSMN', preset, '(shared PRESETS)', preset === 'meeting' ? fsmn : await runFsmn(files, dir, modelDir, preset));
   for (const [preset, p] of Object.entries(SILERO_PRESET_CANDIDATES)) {
     const params = { ...SILERO_DEFAULTS, ...p };
     row('Silero', preset, JSON.stringify(p), sileroOutput(sileroNative, params));

@@ -14,12 +14,7 @@ export interface SileroParams {
   maxSpeechMs?: number | null;
 }
 
-export const SILERO_DEFAULTS: Readonly<SileroParams> = {
-  threshold: 0.5,
-  minSpeechMs: 250,
-  minSilenceMs: 100,
-  speechPadMs: 30,
-};
+export { SILERO_DEFAULTS } from '@vadfleet/shared/vad-params';
 
 /** Upstream's `min_silence_at_max_speech` (ms): silences longer than this are where a too-long segment is cut. */
 export const MIN_SILENCE_AT_MAX_SPEECH_MS = 98;
