@@ -15,7 +15,10 @@ type Params = ResultDocument['params'];
 type JobResult = ResultDocument & { qa?: unknown };
 
 export function describeParams(p: Params): string {
-  const values = `${p.maxEndSilenceMs} ms, θ ${p.speechNoiseThres.toFixed(2)}, max ${p.maxSegmentMs / 1000} s`;
+  const values =
+    p.model === 'silero'
+      ? `silero, θ ${p.threshold.toFixed(2)}/${p.negThreshold.toFixed(2)}, silence ${p.minSilenceMs} ms`
+      : `${p.maxEndSilenceMs} ms, θ ${p.speechNoiseThres.toFixed(2)}, max ${p.maxSegmentMs / 1000} s`;
   return p.preset ? `${p.preset} (${values})` : `custom (${values})`;
 }
 

@@ -31,6 +31,9 @@ function setup(overrides: Partial<ProcessorDeps> = {}) {
   const vad = {
     model: { name: 'fake', sha256: '0'.repeat(64) },
     postConfig: FUNASR_POST_DEFAULTS,
+    async modelFor() {
+      return vad.model;
+    },
     async detect(source: AsyncIterable<Uint8Array>, options: { onFrameProbs?: (c: number, f: number, p: Float32Array) => void }) {
       const chunks: Buffer[] = [];
       for await (const chunk of source) chunks.push(Buffer.from(chunk));

@@ -3,13 +3,14 @@ import type { Vad } from '@vadfleet/vad-core';
 import { FrameProbsRecorder, buildResultDocument } from '@vadfleet/vad-postprocess';
 import { VadError } from '@vadfleet/shared/errors';
 import { parseDetectJobData, resultKey, type DetectJobData, type DetectJobResult } from '@vadfleet/shared/queue';
+import { modelOf } from '@vadfleet/shared/vad-params';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import { putResultObjects, type ResultCache } from '@vadfleet/platform/result-cache';
 import type { WorkerMetrics } from '@vadfleet/platform/metrics';
 import { progressReporter, recordRun, toJobFailure } from './job-reporting.js';
 
 export interface ProcessorDeps {
-  vad: Pick<Vad, 'detect' | 'model' | 'postConfig'>; store: ObjectStore; cache: ResultCache; metrics: WorkerMetrics;
+  vad: Pick<Vad, 'detect' | 'modelFor' | 'postConfig'>; store: ObjectStore; cache: ResultCache; metrics: WorkerMetrics;
   isCancelled(jobId: string): Promise<boolean>;
   limits: { maxChannels: number; maxDurationMs: number; maxInputBytes: number };
 }
@@ -23,7 +24,7 @@ async function processJob({ vad, store, cache, metrics, isCancelled, limits }: P
   if (await isCancelled(jobId)) throw new VadError('JOB_CANCELLED');
   metrics.jobQueueWait.observe(Math.max(0, Date.now() - data.acceptedAt) / 1000);
   const [input, output] = [{ bucket: data.input.bucket, key: data.input.key }, { bucket: data.output.bucket, key: resultKey(data.output.prefix, data.tenant, jobId) }];
-  const subject = { tenant: data.tenant, input: data.input, fingerprint: { modelSha256: vad.model.sha256, params: data.params } };
+  const subject = { tenant: data.tenant, input: data.input, fingerprint: { modelSha256: (await vad.modelFor(modelOf(data.params))).sha256, params: data.params } };
   const served = await cache.serve(store, subject, { output, stamp: { jobId, input }, onLookup: (result) => metrics.cacheLookups.inc({ result }) });
   if (served) return served;
   // An upload's hash was computed by the API as it stored it: only S3-key inputs are hashed here.
@@ -31,7 +32,7 @@ async function processJob({ vad, store, cache, metrics, isCancelled, limits }: P
   const probs = new FrameProbsRecorder();
   const result = await vad.detect(object.body, { params: data.params, signal, onProgress: progressReporter(job), onFrameProbs: probs.onFrameProbs, maxChannels: limits.maxChannels, maxDurationMs: limits.maxDurationMs, maxInputBytes: limits.maxInputBytes }).finally(object.close);
   const [downloadMs, uploadStarted] = [object.elapsedMs(), performance.now()];
-  await putResultObjects(store, output, buildResultDocument(result, probs.result(vad.postConfig, result.channels.length), { jobId, input, roles: data.roles }));
+  await putResultObjects(store, output, buildResultDocument(result, modelOf(data.params) === 'fsmn' ? probs.result(vad.postConfig, result.channels.length) : undefined, { jobId, input, roles: data.roles }));
   const timings = recordRun(metrics, result, { openedAt: object.openedAt, downloadMs, uploadStarted });
   const entry = { result: output, durationMs: result.durationMs, channels: result.channels.length, warnings: result.warnings };
   // Under the version actually read, and under the content when known (the API's hash, or every byte hashed here).

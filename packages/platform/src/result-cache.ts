@@ -3,7 +3,7 @@ import type { RedisClient as Redis } from './queue.js';
 import { z } from 'zod';
 import { toVadError, VadError } from '@vadfleet/shared/errors';
 import { frameProbsKey, warningDataSchema, type DetectJobResult, type ObjectRef } from '@vadfleet/shared/queue';
-import { canonicalParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
+import { canonicalParams, modelOf, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
 import type { ObjectStore } from './object-store.js';
 
 /**
@@ -59,8 +59,8 @@ export interface ResultCacheOptions {
  * Writes a job's result: the frame probabilities first, then the JSON, so that a result JSON that exists
  * always has its probabilities beside it (re-scoring relies on it; serve() keeps the same order).
  */
-export async function putResultObjects(store: Pick<ObjectStore, 'putBytes' | 'putJson'>, output: ObjectRef, document: { json: unknown; frameProbs: Uint8Array }): Promise<void> {
-  await store.putBytes(output.bucket, frameProbsKey(output.key), document.frameProbs, 'application/octet-stream');
+export async function putResultObjects(store: Pick<ObjectStore, 'putBytes' | 'putJson'>, output: ObjectRef, document: { json: unknown; frameProbs?: Uint8Array }): Promise<void> {
+  if (document.frameProbs) await store.putBytes(output.bucket, frameProbsKey(output.key), document.frameProbs, 'application/octet-stream');
   await store.putJson(output.bucket, output.key, document.json);
 }
 
@@ -126,9 +126,11 @@ export class ResultCache {
       ({ etag, size } = head);
     }
     const byObject = this.objectIdentity(subject.tenant, { bucket, key, etag, size }, subject.fingerprint);
-    const viaObject = await this.serveFrom(store, byObject, target);
+    // Only FSMN's frame probabilities are stored beside its results (the only model that can be re-scored).
+    const withFrameProbs = modelOf(subject.fingerprint.params) === 'fsmn';
+    const viaObject = await this.serveFrom(store, byObject, target, withFrameProbs);
     if (viaObject || sha256 === undefined) return viaObject?.served ?? null;
-    const viaContent = await this.serveFrom(store, this.contentIdentity(subject.tenant, sha256, subject.fingerprint), target);
+    const viaContent = await this.serveFrom(store, this.contentIdentity(subject.tenant, sha256, subject.fingerprint), target, withFrameProbs);
     if (!viaContent) return null;
     await this.put([byObject], viaContent.entry);
     return viaContent.served;
@@ -145,7 +147,7 @@ export class ResultCache {
   }
 
   /** A hit under `identity` copied to the target (null on a miss, or when the earlier result object is gone). */
-  private async serveFrom(store: Pick<ObjectStore, 'getJson' | 'putJson' | 'copy'>, identity: string, target: ServeTarget): Promise<{ served: DetectJobResult; entry: CachedResult } | null> {
+  private async serveFrom(store: Pick<ObjectStore, 'getJson' | 'putJson' | 'copy'>, identity: string, target: ServeTarget, withFrameProbs: boolean): Promise<{ served: DetectJobResult; entry: CachedResult } | null> {
     const hit = await this.get(identity);
     target.onLookup?.(hit ? 'hit' : 'miss');
     if (!hit) return null;
@@ -162,7 +164,7 @@ export class ResultCache {
       // so a result that exists always has them beside it.
       [earlier] = await Promise.all([
         store.getJson(hit.result.bucket, hit.result.key) as Promise<Record<string, unknown>>,
-        store.copy({ bucket: hit.result.bucket, key: frameProbsKey(hit.result.key) }, { bucket: output.bucket, key: frameProbsKey(output.key) }),
+        withFrameProbs && store.copy({ bucket: hit.result.bucket, key: frameProbsKey(hit.result.key) }, { bucket: output.bucket, key: frameProbsKey(output.key) }),
       ]);
     } catch (err) {
       // Deleted, or expired by a lifecycle rule: forget the entry and run the model.

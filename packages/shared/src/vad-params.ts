@@ -56,13 +56,53 @@ export const fsmnParamsSchema = z
   })
   .strict();
 
+
+/**
+ * Silero VAD v6.2's parameters (upstream `get_speech_timestamps`, in ms: silero-vad.md §8). Strict, so a
+ * field of another model is refused by name. A preset fills what is left out (SILERO_PRESETS, measured in
+ * docs/evaluation.md); `negThreshold` defaults to max(threshold − 0.15, 0.01) and must stay below threshold.
+ */
+export const sileroParamsSchema = z
+  .object({
+    model: z.literal('silero').describe('The VAD model: Silero VAD v6.2.'),
+    preset: z.enum(PRESET_NAMES).optional().describe("Named parameter set with Silero's own meaning; explicit values override it. Default: meeting (upstream's defaults)."),
+    threshold: z.number().gt(0.01).lt(1).optional().describe('A window (32 ms) starts speech when P(speech) ≥ this. Default 0.5.'),
+    negThreshold: z.number().gt(0).lt(1).optional().describe('Speech ends only below this (hysteresis); < threshold. Default max(threshold − 0.15, 0.01).'),
+    minSpeechMs: z.number().int().min(0).max(60_000).optional().describe('Segments not longer than this before padding are dropped. Default 250.'),
+    minSilenceMs: z.number().int().min(0).max(60_000).optional().describe('Silence that ends a segment. Default 100.'),
+    speechPadMs: z.number().int().min(0).max(5_000).optional().describe('Added on each side of a segment (gaps shorter than twice this are split in half). Default 30.'),
+    maxSpeechMs: z.number().int().min(1_000).max(3_600_000).optional().describe('Longer segments are cut at their longest pause over 98 ms, else where they reach it. Default: no limit.'),
+  })
+  .strict();
+
+/** Silero's upstream defaults (silero-vad.md §2). */
+export const SILERO_DEFAULTS = { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 100, speechPadMs: 30 } as const;
+
+/**
+ * What each shared preset means for Silero, measured on the evaluation set (docs/evaluation.md). Upstream's
+ * defaults already split at 160 ms pauses, so fast-dialogue keeps them.
+ */
+export const SILERO_PRESETS = {
+  'fast-dialogue': {},
+  meeting: {},
+  /** Bridges pauses up to ~0.6 s, pads more. */
+  lecture: { minSilenceMs: 500, speechPadMs: 100 },
+  /** Stricter speech decision, longer pauses: fewer false alarms in noise. */
+  noisy: { threshold: 0.6, minSilenceMs: 300 },
+} as const satisfies Record<PresetName, Partial<Record<'threshold' | 'minSilenceMs' | 'speechPadMs', number>>>;
+
 /**
  * The parameters a caller may send, one member per model, told apart by `model`. A new model adds a
  * strict member here and one in `resolvedVadParamsSchema`.
  */
-export const vadParamsSchema = z.discriminatedUnion('model', [fsmnParamsSchema]);
+export const vadParamsSchema = z.discriminatedUnion('model', [fsmnParamsSchema, sileroParamsSchema]);
+
+/** Model names, the default first. */
+export const MODEL_NAMES = ['fsmn', 'silero'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
 
 export type FsmnParamsInput = z.input<typeof fsmnParamsSchema>;
+export type SileroParamsInput = z.input<typeof sileroParamsSchema>;
 export type VadParamsInput = z.input<typeof vadParamsSchema>;
 
 /**
@@ -78,16 +118,37 @@ export const resolvedFsmnParamsSchema = z.object({
   boundaries: z.enum(['padded', 'tight']),
 });
 
+export const resolvedSileroParamsSchema = z.object({
+  model: z.literal('silero'),
+  preset: z.enum(PRESET_NAMES).nullable(),
+  threshold: z.number(),
+  negThreshold: z.number(),
+  minSpeechMs: z.number().int(),
+  minSilenceMs: z.number().int(),
+  speechPadMs: z.number().int(),
+  maxSpeechMs: z.number().int().nullable(),
+});
+
 /** Resolved parameters of any model: what the API queues, Vad.detect takes and a result records. */
-export const resolvedVadParamsSchema = z.discriminatedUnion('model', [resolvedFsmnParamsSchema]);
+export const resolvedVadParamsSchema = z.discriminatedUnion('model', [resolvedFsmnParamsSchema, resolvedSileroParamsSchema]);
 
 export type ResolvedFsmnParams = z.infer<typeof resolvedFsmnParamsSchema>;
+export type ResolvedSileroParams = z.infer<typeof resolvedSileroParamsSchema>;
 export type ResolvedVadParams = z.infer<typeof resolvedVadParamsSchema>;
 
 export const DEFAULT_MAX_SEGMENT_MS = 60_000;
 
+/** The model resolved parameters are for (FSMN's carry no name). */
+export function modelOf(p: ResolvedVadParams): ModelName {
+  return p.model ?? 'fsmn';
+}
+
 /** Applies the model's defaults (for FSMN: the preset's, then FunASR's); input must already have passed `vadParamsSchema`. */
+export function resolveVadParams(input?: FsmnParamsInput): ResolvedFsmnParams;
+export function resolveVadParams(input: SileroParamsInput): ResolvedSileroParams;
+export function resolveVadParams(input?: VadParamsInput): ResolvedVadParams;
 export function resolveVadParams(input: VadParamsInput = {}): ResolvedVadParams {
+  if (input.model === 'silero') return resolveSileroParams(input);
   const presetName = input.preset ?? DEFAULT_PRESET;
   const preset = PRESETS[presetName];
   return {
@@ -96,6 +157,26 @@ export function resolveVadParams(input: VadParamsInput = {}): ResolvedVadParams 
     speechNoiseThres: input.speechNoiseThres ?? preset.speechNoiseThres,
     maxSegmentMs: input.maxSegmentMs ?? DEFAULT_MAX_SEGMENT_MS,
     boundaries: input.boundaries ?? 'padded',
+  };
+}
+
+function resolveSileroParams(input: SileroParamsInput): ResolvedSileroParams {
+  const explicit = input.threshold !== undefined || input.negThreshold !== undefined || input.minSilenceMs !== undefined || input.speechPadMs !== undefined;
+  const preset: Partial<Record<'threshold' | 'minSilenceMs' | 'speechPadMs', number>> = SILERO_PRESETS[input.preset ?? DEFAULT_PRESET];
+  const threshold = input.threshold ?? preset.threshold ?? SILERO_DEFAULTS.threshold;
+  const negThreshold = input.negThreshold ?? Math.max(threshold - 0.15, 0.01);
+  if (negThreshold >= threshold) {
+    throw new VadError('INVALID_PARAMS', `Invalid params.negThreshold: ${negThreshold} must be below threshold ${threshold}.`, { field: 'negThreshold' });
+  }
+  return {
+    model: 'silero',
+    preset: input.preset ?? (explicit ? null : DEFAULT_PRESET),
+    threshold,
+    negThreshold,
+    minSpeechMs: input.minSpeechMs ?? SILERO_DEFAULTS.minSpeechMs,
+    minSilenceMs: input.minSilenceMs ?? preset.minSilenceMs ?? SILERO_DEFAULTS.minSilenceMs,
+    speechPadMs: input.speechPadMs ?? preset.speechPadMs ?? SILERO_DEFAULTS.speechPadMs,
+    maxSpeechMs: input.maxSpeechMs ?? null,
   };
 }
 
@@ -139,5 +220,6 @@ export function paramsIssueError(issue: ParamsIssue): VadError {
  * will start with theirs.
  */
 export function canonicalParams(p: ResolvedVadParams): string {
+  if (p.model === 'silero') return JSON.stringify(['silero', p.threshold, p.negThreshold, p.minSpeechMs, p.minSilenceMs, p.speechPadMs, p.maxSpeechMs]);
   return JSON.stringify([p.maxEndSilenceMs, p.speechNoiseThres, p.maxSegmentMs, p.boundaries]);
 }

@@ -31,13 +31,17 @@ export interface OpenAudioOptions {
   filePath?: string;
   /** Bound on a stream spooled to a temporary file for ffmpeg (PAYLOAD_TOO_LARGE beyond); default 4 GiB. */
   maxInputBytes?: number;
+  /** Rates besides 16 kHz that are passed through without resampling (a model that runs them natively, e.g. Silero at 8 kHz). */
+  nativeRates?: readonly number[];
 }
 
-/** A decoded stream: per-channel blocks of 16 kHz samples in int16 scale (spec §3.1). */
+/** A decoded stream: per-channel blocks of 16 kHz samples (or a native rate, see `rate`) in int16 scale (spec §3.1). */
 export interface AudioStream {
   info: AudioInfo;
+  /** Rate of `blocks`: 16000, or the source's rate when it is one of `nativeRates`. */
+  rate: number;
   /**
-   * Yields arrays of `info.channels` Float32Arrays of equal length (16 kHz, int16 scale). The values do
+   * Yields arrays of `info.channels` Float32Arrays of equal length (`rate`, int16 scale). The values do
    * not depend on how the input bytes were chunked. Each yielded array may be reused by the producer
    * after the consumer asks for the next block, so consumers copy what they keep.
    */

@@ -1,15 +1,18 @@
 /**
- * The library's entry point: a Vad owns the model files and the inference thread pool (loaded once,
- * shared by every call), and turns audio sources into speech segments per channel.
+ * The library's entry point: a Vad owns the model files and the inference thread pools (loaded once,
+ * shared by every call), and turns audio sources into speech segments per channel with the model the
+ * parameters name: FSMN (default; its pool starts with the Vad) or Silero (its pool starts on first use).
  */
 import { readFileSync } from 'node:fs';
 import { VadError, type WarningData } from '@vadfleet/shared/errors';
-import { resolveVadParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
+import { type ModelName, type ResolvedSileroParams, type ResolvedVadParams, modelOf, resolveVadParams } from '@vadfleet/shared/vad-params';
 import { openAudio } from './audio/index.js';
 import { toByteStream, type AudioSource } from './audio-source.js';
 import { FRAME_MS, SAMPLES_PER_MS } from './features/fbank.js';
 import { InferencePool, type InferencePoolOptions, type InferencePoolStats } from './inference/inference-pool.js';
 import { loadModelFiles, resolveModelDir } from './model/model-files.js';
+import { SILERO_NATIVE_RATES, detectSilero } from './models/silero/detect-silero.js';
+import { loadSileroWeights } from './models/silero/weights.js';
 import { PieceCutter } from './piece-cutter.js';
 import { Segmenter, applyParams, needsFrameEnergy, type PostConfig } from '@vadfleet/vad-postprocess';
 import type { PieceResult, Segment } from './types.js';
@@ -60,12 +63,19 @@ export interface Timings {
   totalMs: number;
 }
 
+/** A model's identity in results and cache keys; `version` for models whose weights name one (Silero). */
+export interface ModelIdentity {
+  name: string;
+  version?: string;
+  sha256: string;
+}
+
 export interface DetectResult {
   durationMs: number;
   sampleRate: number;
   channels: ChannelSegments[];
   params: ResolvedVadParams;
-  model: { name: string; sha256: string };
+  model: ModelIdentity;
   version: string;
   timings: Timings;
   /** E.g. TRUNCATED_INPUT: the input ends before its header says; what arrived was analysed. Empty when all is well. */
@@ -77,6 +87,8 @@ export type SegmentEvent = { channel: number; segment: Segment };
 const DEFAULT_MAX_CHANNELS = 8;
 const DEFAULT_MAX_DURATION_MS = 4 * 3600 * 1000;
 const DEFAULT_PIECE_FRAMES = 3000;
+/** Silero streams packed into one model call: batching is where its speed comes from (silero-vad.md §11). */
+const SILERO_MAX_BATCH = 64;
 
 function validateLimits(options: DetectOptions): { maxChannels: number; maxDurationMs: number } {
   const maxChannels = options.maxChannels ?? DEFAULT_MAX_CHANNELS;
@@ -88,27 +100,62 @@ function validateLimits(options: DetectOptions): { maxChannels: number; maxDurat
   return { maxChannels, maxDurationMs };
 }
 
+/** Opens a source with the call's limits; a file path goes to ffmpeg as such (it may need to seek). */
+async function openSource(source: AudioSource, options: DetectOptions, nativeRates?: readonly number[]) {
+  return openAudio(await toByteStream(source), {
+    ...validateLimits(options),
+    signal: options.signal,
+    maxInputBytes: options.maxInputBytes,
+    ...(typeof source === 'string' ? { filePath: source } : {}),
+    ...(nativeRates ? { nativeRates } : {}),
+  });
+}
+
 export class Vad {
+  private sileroPool: Promise<InferencePool<'silero'>> | undefined;
+  private closed = false;
+
   private constructor(
     private readonly pool: InferencePool,
-    /** The model's post-processing config (config.yaml), before any call's parameters. */
+    /** FSMN's post-processing config (config.yaml), before any call's parameters. */
     readonly postConfig: PostConfig,
-    readonly model: { name: string; sha256: string },
+    /** FSMN's identity (the default model). */
+    readonly model: ModelIdentity,
+    private readonly poolOptions: Omit<InferencePoolOptions, 'files'>,
   ) {}
 
   static async create(options: VadOptions = {}): Promise<Vad> {
     const { modelDir, quantized, ...poolOptions } = options;
     const files = await loadModelFiles(resolveModelDir(modelDir), { quantized });
     const pool = await InferencePool.create({ ...poolOptions, files });
-    return new Vad(pool, files.postConfig, { name: files.name, sha256: files.sha256 });
+    return new Vad(pool, files.postConfig, { name: files.name, sha256: files.sha256 }, poolOptions);
   }
 
+  /** The identity of the model that parameters of `model` run (for results and cache keys). */
+  async modelFor(model: ModelName): Promise<ModelIdentity> {
+    if (model === 'fsmn') return this.model;
+    const weights = await loadSileroWeights();
+    return { name: weights.name, version: weights.version, sha256: weights.sha256 };
+  }
+
+  /** FSMN's pool. */
   stats(): InferencePoolStats {
     return this.pool.stats();
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    this.closed = true;
+    const silero = this.sileroPool?.catch(() => undefined);
+    await Promise.all([this.pool.close(), silero?.then((p) => p?.close())]);
+  }
+
+  /** Silero's pool, started on first use with the Vad's thread count and provider. */
+  private silero(): Promise<InferencePool<'silero'>> {
+    if (this.closed) return Promise.reject(new VadError('INTERNAL', 'The Vad is closed.'));
+    this.sileroPool ??= InferencePool.createSilero({ ...this.poolOptions, maxBatch: Math.max(this.poolOptions.maxBatch ?? 1, SILERO_MAX_BATCH) });
+    // A failed start is not cached: the next call tries again.
+    this.sileroPool.catch(() => (this.sileroPool = undefined));
+    return this.sileroPool;
   }
 
   /** Segments per channel for one audio source. */
@@ -124,16 +171,12 @@ export class Vad {
   async *detectStream(source: AudioSource, options: DetectOptions = {}): AsyncGenerator<SegmentEvent, DetectResult> {
     const started = performance.now();
     const params = options.params ?? resolveVadParams();
+    if (params.model === 'silero') return yield* this.detectSilero(source, params, options, started);
     const config = applyParams(this.postConfig, params);
     const withEnergy = needsFrameEnergy(config);
     const signal = options.signal;
     signal?.throwIfAborted();
-    const audio = await openAudio(await toByteStream(source), {
-      ...validateLimits(options),
-      signal,
-      maxInputBytes: options.maxInputBytes,
-      ...(typeof source === 'string' ? { filePath: source } : {}),
-    });
+    const audio = await openSource(source, options);
     const channelCount = audio.info.channels;
     const pieceFrames = options.pieceFrames ?? DEFAULT_PIECE_FRAMES;
     const audioMsTotal = audio.info.declaredFrames === undefined ? undefined : Math.round((audio.info.declaredFrames * 1000) / audio.info.sampleRate);
@@ -204,6 +247,34 @@ export class Vad {
       channels: lanes.map((l) => ({ channel: l.channel, segments: l.segments })),
       params,
       model: this.model,
+      version: VERSION,
+      timings,
+      warnings: audio.warnings,
+    };
+  }
+
+  /**
+   * Silero: every channel its own stream (8 and 16 kHz natively, other rates resampled to 16 kHz); segments
+   * come at the end, since upstream's padding needs the next segment.
+   */
+  private async *detectSilero(source: AudioSource, params: ResolvedSileroParams, options: DetectOptions, started: number): AsyncGenerator<SegmentEvent, DetectResult> {
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    const [pool, model] = await Promise.all([this.silero(), this.modelFor('silero')]);
+    const audio = await openSource(source, options, SILERO_NATIVE_RATES);
+    const audioMsTotal = audio.info.declaredFrames === undefined ? undefined : Math.round((audio.info.declaredFrames * 1000) / audio.info.sampleRate);
+    const onProgress = options.onProgress;
+    const run = await detectSilero(pool, audio, params, { signal, onProgress: onProgress && ((audioMsDone) => onProgress({ audioMsDone, audioMsTotal })) });
+    if (run.samples === 0) throw new VadError('EMPTY_AUDIO', 'The audio contains no samples.');
+    for (const c of run.channels) for (const segment of c.segments) yield { channel: c.channel, segment };
+    const timings: Timings = { decodeMs: run.timings.decodeMs, featuresMs: 0, modelMs: run.timings.modelMs, postprocessMs: run.timings.postprocessMs, totalMs: performance.now() - started };
+    for (const stage of Object.keys(timings) as (keyof Timings)[]) timings[stage] = Math.round(timings[stage] * 100) / 100;
+    return {
+      durationMs: Math.round((run.samples * 1000) / run.rate),
+      sampleRate: audio.info.sampleRate,
+      channels: run.channels.map((c) => ({ channel: c.channel, segments: c.segments })),
+      params,
+      model,
       version: VERSION,
       timings,
       warnings: audio.warnings,

@@ -20,8 +20,9 @@ export interface ResultIdentity {
 
 export type ResultJson<R> = R & { qa: CallQa | undefined; jobId: string; input: { bucket: string; key: string }; cached: false };
 
-export function buildResultDocument<R extends DetectedSegments>(result: R, probs: FrameProbs, { jobId, input, roles }: ResultIdentity): { json: ResultJson<R>; frameProbs: Uint8Array } {
-  return { json: { ...result, qa: callQa(result, roles), jobId, input: { bucket: input.bucket, key: input.key }, cached: false }, frameProbs: encodeFrameProbs(probs) };
+/** `probs` undefined: a model whose probabilities are not stored (only FSMN's are, so far; its jobs alone can be re-scored). */
+export function buildResultDocument<R extends DetectedSegments>(result: R, probs: FrameProbs | undefined, { jobId, input, roles }: ResultIdentity): { json: ResultJson<R>; frameProbs?: Uint8Array } {
+  return { json: { ...result, qa: callQa(result, roles), jobId, input: { bucket: input.bucket, key: input.key }, cached: false }, frameProbs: probs && encodeFrameProbs(probs) };
 }
 
 /** QA statistics for two-channel calls; none for other channel counts (or empty audio). */

@@ -297,6 +297,9 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
         throw new VadError('RESULT_NOT_READY', `Job ${view.id} is ${view.status}; only a completed job can be re-scored.`);
       }
       const params = resolveVadParams(request.body.params);
+      if (params.model === 'silero') {
+        throw new VadError('INVALID_PARAMS', 'Invalid params.model: re-scoring with silero is not available yet; submit a new job with model silero.', { field: 'model' });
+      }
       const probs = decodeFrameProbs(await objectStore.getBytes(view.result.bucket, frameProbsKey(view.result.key)));
       return { jobId: view.id, channels: rescoreFrameProbs(probs, params), params };
     },

@@ -9,7 +9,7 @@ import { openFlac } from './open-flac.js';
 import { openMp3 } from './open-mp3.js';
 import { openOggOpus } from './open-ogg-opus.js';
 import { openWav } from './open-wav.js';
-import { toSampleBlocks } from './sample-blocks.js';
+import { outputRateFor, toSampleBlocks } from './sample-blocks.js';
 
 /** Enough for every container signature and the FLAC STREAMINFO / OpusHead that follow it. */
 const HEADER_PROBE_BYTES = 64;
@@ -88,6 +88,7 @@ export async function openAudio(source: AsyncIterable<Uint8Array>, opts: OpenAud
     return {
       info,
       warnings,
+      rate: outputRateFor(decoded.chunkRate, opts),
       blocks: toSampleBlocks(decoded, opts, warnings, () => {
         decoded.release();
         src.close();

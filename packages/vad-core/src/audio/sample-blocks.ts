@@ -8,7 +8,7 @@ import { OUTPUT_RATE, StreamingResampler } from './resampler.js';
 export const BLOCK_SAMPLES = 16000;
 
 /**
- * Turns decoded chunks into fixed-size 16 kHz blocks: resamples per channel, counts source frames against
+ * Turns decoded chunks into fixed-size 16 kHz (or native-rate) blocks: resamples per channel, counts source frames against
  * `maxDurationMs`, and fails with EMPTY_AUDIO when nothing came out. Block boundaries depend only on the
  * sample count, so the blocks are identical whatever the input chunking. `release` runs when iteration
  * ends for any reason.
@@ -21,7 +21,7 @@ export async function* toSampleBlocks(
 ): AsyncGenerator<Float32Array[], void, undefined> {
   const { channels } = decoded.info;
   const rate = decoded.chunkRate;
-  const resamplers = rate === OUTPUT_RATE ? null : Array.from({ length: channels }, () => new StreamingResampler(rate));
+  const resamplers = outputRateFor(rate, opts) === rate ? null : Array.from({ length: channels }, () => new StreamingResampler(rate));
   const maxFrames = maxFramesAt(rate, opts);
   const assembler = new BlockAssembler(channels);
   const stepOutput: Float32Array[] = new Array<Float32Array>(channels);
@@ -66,6 +66,11 @@ function truncation(decoded: DecodedAudio, decodedFrames: number): WarningData |
     return { code: 'TRUNCATED_INPUT', message, ...(declared === undefined ? {} : { declaredMs: Math.round((declared * 1000) / info.sampleRate) }), decodedMs };
   }
   return null;
+}
+
+/** The rate blocks come at: the chunks' own when it is 16 kHz or one of `nativeRates`, else 16 kHz. */
+export function outputRateFor(chunkRate: number, opts: Pick<OpenAudioOptions, 'nativeRates'>): number {
+  return chunkRate === OUTPUT_RATE || opts.nativeRates?.includes(chunkRate) ? chunkRate : OUTPUT_RATE;
 }
 
 /** Copies per-channel runs of any length into fixed-size blocks allocated once. */

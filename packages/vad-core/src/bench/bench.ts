@@ -11,9 +11,11 @@
  *   - pipeline: `Vad.create({ threads })` + `vad.detect(path)`, wall time and the library's own timings,
  *     each run followed by a model-alone pass in the same process for the wall / model-alone ratio.
  *
+ * Then Silero (silero-bench.ts): 100 stereo 8 kHz μ-law calls against sherpa-onnx-node, and the long file.
+ *
  * Flags: --model-dir DIR (else VAD_MODEL_DIR, else <repo>/models/fsmn-vad, else ../shared beside the
  * repo), --audio WAV (16 kHz mono PCM16; default the example), --minutes N (default 60), --runs N (best
- * of N on the example, default 10; the long file runs once).
+ * of N on the example, default 10; the long file runs once), --calls N (Silero's calls, default 100).
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -34,6 +36,7 @@ import { type PostConfig, Segmenter, applyParams } from '@vadfleet/vad-postproce
 import { resolveVadParams } from '@vadfleet/shared/vad-params';
 import type { PieceTask } from '../types.js';
 import { Vad, type Timings } from '../vad.js';
+import { sileroBench } from './silero-bench.js';
 
 const PIECE_FRAMES = 3000;
 const SAMPLE_RATE = 16_000;
@@ -321,6 +324,7 @@ async function main(): Promise<void> {
       audio: { type: 'string' },
       minutes: { type: 'string', default: '60' },
       runs: { type: 'string', default: '10' },
+      calls: { type: 'string', default: '100' },
     },
   });
   if (values.child) {
@@ -369,6 +373,7 @@ async function main(): Promise<void> {
     line(`${minutes} min, threads 1`, longT1);
     line(`${minutes} min, threads 2`, longT2, longT1);
     console.log(`\nPeak RSS, ${minutes} min vs example (threads 1): ${longT1.maxRssMb.toFixed(0)} MB vs ${exampleT1.maxRssMb.toFixed(0)} MB (${longT1.maxRssMb >= exampleT1.maxRssMb ? '+' : '−'}${Math.abs(longT1.maxRssMb - exampleT1.maxRssMb).toFixed(0)} MB).`);
+    sileroBench({ dir, examplePath, longPath, minutes, calls: Number(values.calls), fsmnLong: longT1 });
     console.log(`Load average ${load()} at the end (other processes on the machine inflate every figure).`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

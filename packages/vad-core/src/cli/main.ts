@@ -12,9 +12,10 @@ import { ProgressBar } from './progress-bar.js';
 
 const HELP = `Usage: vadfleet detect FILE... [options]
 
-Finds speech in audio files with FunASR's FSMN-VAD and prints one JSON line per file:
+Finds speech in audio files with FunASR's FSMN-VAD (default) or Silero VAD v6.2 and prints one JSON
+line per file:
   {"file","durationMs","sampleRate","channels":[{"channel":0,"segments":[[startMs,endMs],...]}],
-   "params","model":{"name","sha256"},"version","timings","warnings":[...]}
+   "params","model":{"name","version"?,"sha256"},"version","timings","warnings":[...]}
 warnings: e.g. {"code":"TRUNCATED_INPUT","message","declaredMs","decodedMs"} when the file ends before
 its header says (what arrived is analysed). A file that fails prints {"file","error":{"code","message"}};
 the other files still run.
@@ -25,18 +26,27 @@ ffmpeg on PATH. Any rate from 8 to 192 kHz. Every channel is analysed on its own
 Options:
   --model-dir DIR             model files (default: $VAD_MODEL_DIR, else models/fsmn-vad;
                               fetch them with \`npm run model:fetch\`)
-  --preset NAME               ${PRESET_NAMES.join(' | ')} (default meeting = FunASR's defaults)
+  --model fsmn|silero         the model (default fsmn); each takes only its own parameters below
+  --preset NAME               ${PRESET_NAMES.join(' | ')} (default meeting = FunASR's / Silero's defaults)
+ FSMN:
   --max-end-silence MS        decides whether a pause splits a segment (pauses of about MS - 240 ms
                               or more split), not where a segment ends; 200..6000 (preset's value)
   --speech-noise-thres X      speech if P(speech) - P(silence) >= X, -1 < X < 1 (preset's value)
   --max-segment MS            force-split segments longer than this, >= 1000, multiple of 10 (60000)
   --tight                     no look-back/look-ahead padding around segments
+ Silero (upstream get_speech_timestamps; 8 and 16 kHz run natively, other rates at 16 kHz):
+  --threshold X               speech starts at P(speech) >= X, 0.01 < X < 1 (0.5)
+  --neg-threshold X           speech ends below X, < threshold (threshold - 0.15, at least 0.01)
+  --min-speech MS             drop segments not longer than this (250)
+  --min-silence MS            silence that ends a segment (100)
+  --speech-pad MS             padding on each side (30)
+  --max-speech MS             cut longer segments at their longest pause (no limit)
   --quantized                 use the int8 model (approximate: boundaries within +-10 ms)
   --threads N                 inference threads (default 1)
   --provider cpu|cuda|auto    execution provider (default cpu; cuda needs onnxruntime-node's CUDA provider: README)
   --max-channels N            refuse audio with more channels (default 8)
   --max-duration-ms MS        refuse longer audio (default 14400000 = 4 h)
-  --frame-probs FILE          also write per-frame probabilities as CSV: file,channel,frame,start_ms,p_speech,p_silence
+  --frame-probs FILE          also write per-frame probabilities as CSV: file,channel,frame,start_ms,p_speech,p_silence (FSMN)
   -h, --help                  this text
 
 Exit status: 0 all files succeeded, 1 some file failed, 2 usage error.`;
@@ -62,7 +72,14 @@ export async function runDetectCli(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         'model-dir': { type: 'string' },
+        model: { type: 'string' },
         preset: { type: 'string' },
+        threshold: { type: 'string' },
+        'neg-threshold': { type: 'string' },
+        'min-speech': { type: 'string' },
+        'min-silence': { type: 'string' },
+        'speech-pad': { type: 'string' },
+        'max-speech': { type: 'string' },
         'max-end-silence': { type: 'string' },
         'speech-noise-thres': { type: 'string' },
         'max-segment': { type: 'string' },
@@ -99,13 +116,22 @@ export async function runDetectCli(args: string[]): Promise<number> {
 
   let params;
   try {
-    params = parseVadParams({
+    // Only the options given: a parameter of another model is then refused by name.
+    const given = Object.entries({
+      model: values.model,
       preset: values.preset,
       maxEndSilenceMs: numberOption('max-end-silence', values['max-end-silence']),
       speechNoiseThres: numberOption('speech-noise-thres', values['speech-noise-thres']),
       maxSegmentMs: numberOption('max-segment', values['max-segment']),
       boundaries: values.tight ? 'tight' : undefined,
-    });
+      threshold: numberOption('threshold', values.threshold),
+      negThreshold: numberOption('neg-threshold', values['neg-threshold']),
+      minSpeechMs: numberOption('min-speech', values['min-speech']),
+      minSilenceMs: numberOption('min-silence', values['min-silence']),
+      speechPadMs: numberOption('speech-pad', values['speech-pad']),
+      maxSpeechMs: numberOption('max-speech', values['max-speech']),
+    }).filter(([, v]) => v !== undefined);
+    params = parseVadParams(Object.fromEntries(given));
   } catch (err) {
     usage(toVadError(err).message);
   }

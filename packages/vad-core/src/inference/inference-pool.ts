@@ -1,17 +1,20 @@
 /**
- * A pool of worker_threads that compute pieces (features + model, PieceTask → PieceResult) off the main
- * thread: onnxruntime-node runs the model synchronously on the calling thread, so the main thread keeps
- * only ordering, the state machine and I/O. Tasks from every caller share one FIFO queue; with
- * maxBatch > 1 a free thread takes several queued tasks and runs them as one packed model call
- * (piece-kernel.ts).
+ * A pool of worker_threads that run a model off the main thread: onnxruntime-node runs it synchronously
+ * on the calling thread, so the main thread keeps only ordering, post-processing and I/O. FSMN tasks are
+ * pieces (features + model, PieceTask → PieceResult; piece-kernel.ts); Silero tasks are runs of one
+ * stream's windows with the stream's state (SileroTask → SileroResult; models/silero/stream-kernel.ts).
+ * Tasks from every caller share one FIFO queue; with maxBatch > 1 a free thread takes several queued
+ * tasks and runs them as one packed model call (FSMN: packed along time; Silero: one batch row per stream).
  */
 import { Worker } from 'node:worker_threads';
 import { VadError } from '@vadfleet/shared/errors';
 import type { ModelFiles } from '../model/model-files.js';
 import { disableOrtTelemetry, type ExecutionProvider, type ProviderChoice } from '../model/session.js';
-import type { PieceResult, PieceTask } from '../types.js';
+import type { SileroTask } from '../models/silero/stream-kernel.js';
+import { loadSileroWeights } from '../models/silero/weights.js';
+import type { PieceTask } from '../types.js';
 import { startsAtStreamStart } from './piece-kernel.js';
-import type { ThreadCommand, ThreadEvent, ThreadInit } from './thread-protocol.js';
+import type { ModelKind, ResultOf, TaskOf, ThreadCommand, ThreadEvent, ThreadInit } from './thread-protocol.js';
 
 /**
  * The compiled thread script next to this file. Under vitest this module runs from src/ as .ts, where no
@@ -21,9 +24,13 @@ const THREAD_URL = import.meta.url.endsWith('.ts')
   ? new URL('../../dist/inference/inference-thread.js', import.meta.url)
   : new URL('./inference-thread.js', import.meta.url);
 
-export interface InferencePoolOptions {
+export interface InferencePoolOptions extends PoolOptions {
   /** Loaded by the caller (Vad.create), once: the threads receive the model path and the parsed texts. */
   files: ModelFiles;
+}
+
+/** Options common to every model's pool. */
+export interface PoolOptions {
   /** Execution provider. `auto` tries CUDA and falls back to CPU, reporting it once via onWarning. Default 'cpu'. */
   provider?: ProviderChoice;
   /** Worker threads, each with one session of 1 intra-op thread. Default 1. */
@@ -41,7 +48,7 @@ export interface InferencePoolOptions {
 export interface RunInfo {
   /** Tasks in the call. */
   batchSize: number;
-  /** Model frames in the call (kept plus left context). */
+  /** Model frames in the call (FSMN: kept plus left context; Silero: window-rows). */
   frames: number;
   modelMs: number;
   featuresMs: number;
@@ -57,19 +64,19 @@ export interface InferencePoolStats {
   provider: ExecutionProvider;
 }
 
-interface Entry {
-  task: PieceTask;
+interface Entry<M extends ModelKind> {
+  task: TaskOf<M>;
   state: 'queued' | 'running' | 'settled';
-  resolve(result: PieceResult): void;
+  resolve(result: ResultOf<M>): void;
   reject(error: VadError): void;
   signal?: AbortSignal;
   onAbort?: () => void;
 }
 
-interface Slot {
+interface Slot<M extends ModelKind> {
   worker: Worker;
   /** Batches sent and not yet answered, oldest (running) first. */
-  batches: Entry[][];
+  batches: Entry<M>[][];
   detach(): void;
 }
 
@@ -86,12 +93,12 @@ const THREAD_DEPTH = 2;
  */
 const MAX_SPARE_BUFFERS = 16;
 
-export class InferencePool {
-  /** Model identity for results and logs: `name` (fsmn-vad, fsmn-vad-int8 or custom:…) and file SHA-256. */
+export class InferencePool<M extends ModelKind = 'fsmn'> {
+  /** Model identity for results and logs: `name` (fsmn-vad, fsmn-vad-int8, custom:… or silero-vad) and file SHA-256. */
   readonly model: { name: string; sha256: string };
-  private readonly slots: Slot[] = [];
+  private readonly slots: Slot<M>[] = [];
   /** FIFO with lazy deletion: aborted entries stay until a dispatch skips them. */
-  private queue: Entry[] = [];
+  private queue: Entry<M>[] = [];
   private queueHead = 0;
   private queuedCount = 0;
   private inFlight = 0;
@@ -103,21 +110,32 @@ export class InferencePool {
 
   private constructor(
     private readonly init: ThreadInit,
-    private readonly options: InferencePoolOptions & { threads: number; maxBatch: number },
+    private readonly options: PoolOptions & { threads: number; maxBatch: number },
     model: { name: string; sha256: string },
   ) {
     this.model = model;
   }
 
-  /** Starts the threads and resolves when every thread has its session ready. */
-  static async create(options: InferencePoolOptions): Promise<InferencePool> {
+  /** FSMN: starts the threads and resolves when every thread has its session ready. */
+  static async create(options: InferencePoolOptions): Promise<InferencePool<'fsmn'>> {
+    const { files } = options;
+    const init: ThreadInit = { model: 'fsmn', modelPath: files.modelPath, amMvnText: files.amMvnText, silPdfIds: files.postConfig.silPdfIds, provider: options.provider ?? 'cpu' };
+    return InferencePool.start<'fsmn'>(init, options, { name: files.name, sha256: files.sha256 });
+  }
+
+  /** Silero VAD v6.2: checks the weights' hash, then as create(). */
+  static async createSilero(options: PoolOptions): Promise<InferencePool<'silero'>> {
+    const weights = await loadSileroWeights();
+    const init: ThreadInit = { model: 'silero', modelPath: weights.path, provider: options.provider ?? 'cpu' };
+    return InferencePool.start<'silero'>(init, options, { name: weights.name, sha256: weights.sha256 });
+  }
+
+  private static async start<K extends ModelKind>(init: ThreadInit, options: PoolOptions, model: { name: string; sha256: string }): Promise<InferencePool<K>> {
     const threads = options.threads ?? 1;
     const maxBatch = options.maxBatch ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new VadError('INVALID_PARAMS', `threads must be an integer ≥ 1, got ${threads}.`, { field: 'threads' });
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new VadError('INVALID_PARAMS', `maxBatch must be an integer ≥ 1, got ${maxBatch}.`, { field: 'maxBatch' });
-    const { files } = options;
-    const init: ThreadInit = { modelPath: files.modelPath, amMvnText: files.amMvnText, silPdfIds: files.postConfig.silPdfIds, provider: options.provider ?? 'cpu' };
-    const pool = new InferencePool(init, { ...options, threads, maxBatch }, { name: files.name, sha256: files.sha256 });
+    const pool = new InferencePool<K>(init, { ...options, threads, maxBatch }, model);
     disableOrtTelemetry();
     // Each thread joins as soon as it is ready, so one that dies while the others start is already watched.
     const started = await Promise.allSettled(Array.from({ length: threads }, () => startThread(init).then((t) => pool.adopt(t))));
@@ -135,15 +153,15 @@ export class InferencePool {
    * here). If `signal` aborts while the task waits, it leaves the queue; if it aborts
    * while running, the promise rejects at once and the result is dropped when it arrives.
    */
-  run(task: PieceTask, signal?: AbortSignal): Promise<PieceResult> {
+  run(task: TaskOf<M>, signal?: AbortSignal): Promise<ResultOf<M>> {
     if (this.closed) return Promise.reject(new VadError('INTERNAL', 'The inference pool is closed.'));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     // A transferred buffer reads as empty, and Node drops (without an error) a message that names it again.
     if (task.samples.length === 0) {
       return Promise.reject(new VadError('INTERNAL', 'The piece has no samples: was its buffer already passed to run()? Pass each run() its own buffer.'));
     }
-    return new Promise<PieceResult>((resolve, reject) => {
-      const entry: Entry = { task, state: 'queued', resolve, reject, signal };
+    return new Promise<ResultOf<M>>((resolve, reject) => {
+      const entry: Entry<M> = { task, state: 'queued', resolve, reject, signal };
       if (signal) {
         entry.onAbort = () => {
           if (entry.state === 'queued') this.queuedCount--;
@@ -208,7 +226,7 @@ export class InferencePool {
     const onError = (err: Error) => this.lose(slot, err);
     const onExit = (code: number) => this.lose(slot, new Error(`exit code ${code}`));
     const { worker } = thread;
-    const slot: Slot = {
+    const slot: Slot<M> = {
       worker,
       batches: [],
       detach: () => {
@@ -230,8 +248,8 @@ export class InferencePool {
     }
   }
 
-  private send(slot: Slot, batch: Entry[]): void {
-    const tasks = batch.map((e) => e.task);
+  private send(slot: Slot<M>, batch: Entry<M>[]): void {
+    const tasks = batch.map((e) => e.task) as PieceTask[] | SileroTask[];
     const transfer = new Set<ArrayBuffer>();
     for (const t of tasks) if (t.samples.buffer instanceof ArrayBuffer) transfer.add(t.samples.buffer);
     const command: ThreadCommand = { type: 'run', tasks };
@@ -247,16 +265,19 @@ export class InferencePool {
     if (slot.batches.length === 1) this.setInFlight(this.inFlight + 1);
   }
 
-  /** Up to maxBatch live entries in FIFO order; a stream-start piece may only open a batch (spec §6.3). */
-  private takeBatch(): Entry[] {
-    const batch: Entry[] = [];
+  /**
+   * Up to maxBatch live entries in FIFO order. FSMN: a stream-start piece may only open a batch (spec
+   * §6.3). Silero: one sample rate per batch (the rate selects the network).
+   */
+  private takeBatch(): Entry<M>[] {
+    const batch: Entry<M>[] = [];
     while (this.queueHead < this.queue.length && batch.length < this.options.maxBatch) {
       const entry = this.queue[this.queueHead];
       if (entry.state !== 'queued') {
         this.queueHead++;
         continue;
       }
-      if (batch.length > 0 && startsAtStreamStart(entry.task)) break;
+      if (batch.length > 0 && !this.joins(batch[0].task, entry.task)) break;
       this.queueHead++;
       entry.state = 'running';
       this.queuedCount--;
@@ -269,12 +290,17 @@ export class InferencePool {
     return batch;
   }
 
-  private finish(slot: Slot, event: Extract<ThreadEvent, { type: 'done' }>): void {
+  private joins(first: TaskOf<M>, task: TaskOf<M>): boolean {
+    if (this.init.model === 'fsmn') return !startsAtStreamStart(task as PieceTask);
+    return (first as SileroTask).sampleRate === (task as SileroTask).sampleRate;
+  }
+
+  private finish(slot: Slot<M>, event: Extract<ThreadEvent, { type: 'done' }>): void {
     const batch = slot.batches.shift() ?? [];
     if (slot.batches.length === 0) this.setInFlight(this.inFlight - 1);
     batch.forEach((entry, i) => {
       const outcome = event.outcomes[i];
-      if (outcome?.ok) this.settle(entry, undefined, outcome.result);
+      if (outcome?.ok) this.settle(entry, undefined, outcome.result as ResultOf<M>);
       else this.settle(entry, VadError.fromData(outcome?.error));
     });
     for (const entry of batch) {
@@ -287,7 +313,7 @@ export class InferencePool {
   }
 
   /** A thread died: its tasks fail with INTERNAL and a new thread takes its place. */
-  private lose(slot: Slot, cause: Error): void {
+  private lose(slot: Slot<M>, cause: Error): void {
     const index = this.slots.indexOf(slot);
     if (index < 0 || this.closed) return;
     this.slots.splice(index, 1);
@@ -309,7 +335,7 @@ export class InferencePool {
     );
   }
 
-  private settle(entry: Entry, error: VadError | undefined, result?: PieceResult): void {
+  private settle(entry: Entry<M>, error: VadError | undefined, result?: ResultOf<M>): void {
     if (entry.state === 'settled') return;
     entry.state = 'settled';
     if (entry.onAbort) entry.signal!.removeEventListener('abort', entry.onAbort);
