@@ -25,11 +25,18 @@ export interface OpenAudioOptions {
   signal?: AbortSignal;
   /** ffmpeg binary for formats without an in-process decoder; default 'ffmpeg' from PATH. */
   ffmpegPath?: string;
+  /**
+   * Rate of the blocks: 16000 (default, what the model takes), another integer rate, or 'source' (the
+   * decoder's own rate, no resampling; ffmpeg's output is already 16 kHz). Only speech export sets it.
+   */
+  outputRate?: number | 'source';
 }
 
 /** A decoded stream: per-channel blocks of 16 kHz samples in int16 scale (spec §3.1). */
 export interface AudioStream {
   info: AudioInfo;
+  /** Sample rate of `blocks`: 16000 unless `outputRate` asked for another. */
+  blockRate: number;
   /**
    * Yields arrays of `info.channels` Float32Arrays of equal length (16 kHz, int16 scale). The values do
    * not depend on how the input bytes were chunked. Each yielded array may be reused by the producer

@@ -7,8 +7,13 @@ import { OUTPUT_RATE, StreamingResampler } from './resampler.js';
 /** Samples per yielded block (1 s at 16 kHz); the last block is shorter. */
 export const BLOCK_SAMPLES = 16000;
 
+/** The rate the blocks come at: 16 kHz for the model, or what `opts.outputRate` asks (speech export). */
+export function blockRate(decoded: DecodedAudio, opts: OpenAudioOptions): number {
+  return opts.outputRate === 'source' ? decoded.chunkRate : (opts.outputRate ?? OUTPUT_RATE);
+}
+
 /**
- * Turns decoded chunks into fixed-size 16 kHz blocks: resamples per channel, counts source frames against
+ * Turns decoded chunks into fixed-size blocks at `blockRate` (16 kHz unless asked otherwise): resamples per channel, counts source frames against
  * `maxDurationMs`, and fails with EMPTY_AUDIO when nothing came out. Block boundaries depend only on the
  * sample count, so the blocks are identical whatever the input chunking. `release` runs when iteration
  * ends for any reason.
@@ -20,7 +25,8 @@ export async function* toSampleBlocks(
 ): AsyncGenerator<Float32Array[], void, undefined> {
   const { channels } = decoded.info;
   const rate = decoded.chunkRate;
-  const resamplers = rate === OUTPUT_RATE ? null : Array.from({ length: channels }, () => new StreamingResampler(rate));
+  const outRate = blockRate(decoded, opts);
+  const resamplers = rate === outRate ? null : Array.from({ length: channels }, () => new StreamingResampler(rate, outRate));
   const maxFrames = maxFramesAt(rate, opts);
   const assembler = new BlockAssembler(channels);
   const stepOutput: Float32Array[] = new Array<Float32Array>(channels);
