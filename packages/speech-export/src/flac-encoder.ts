@@ -1,15 +1,22 @@
 import type { Encoder } from './encoder.js';
 
 /**
- * Mono 16-bit FLAC: fixed-blocksize frames of 4096 samples, each subframe the best of CONSTANT, FIXED
- * predictor orders 0–4 with one Rice partition, or VERBATIM. No LPC: speech compresses to roughly 60–70%
- * of PCM16 this way, the decoder is any FLAC decoder, and there is no dependency on a native or WASM
- * encoder. STREAMINFO (length, frame sizes) is written at the end, over the placeholder; its MD5 is
- * left zero ("not computed"), as the format allows.
+ * Mono 16-bit FLAC: frames of 4096 samples, each subframe the best of CONSTANT, FIXED predictor orders
+ * 0–4 with one Rice partition, or VERBATIM. No LPC: speech compresses to roughly 60–70% of PCM16 this
+ * way, any FLAC decoder reads it, and there is no native or WASM encoder to install. STREAMINFO (length,
+ * block and frame sizes) is written at the end, over the placeholder; its MD5 is left zero ("not
+ * computed"), as the format allows.
+ *
+ * The stream uses variable block sizes so that its last frame is never tiny: one block is held back, and
+ * a remainder under MIN_LAST samples is shared with it. Streaming decoders that find a frame's end by the
+ * next sync word (ours, @wasm-audio-decoders/flac) drop a final frame shorter than a frame header's
+ * look-ahead (~16 bytes), so the last frame is also never CONSTANT and falls back to VERBATIM when small.
  */
 const BLOCK = 4096;
 const HEADER_BYTES = 42; // "fLaC" + metadata block header + 34-byte STREAMINFO
 const MAX_ORDER = 4;
+const MIN_LAST = 64;
+const MIN_LAST_FRAME_BYTES = 16;
 const MAX_RICE = 14; // 15 is the escape code
 
 /** Frame-header sample-rate codes; other rates are written in the frame header in Hz or tens of Hz. */
@@ -31,11 +38,13 @@ for (let i = 0; i < 256; i++) {
 }
 
 export class FlacEncoder implements Encoder {
-  private readonly block = new Int32Array(BLOCK);
-  private readonly residual = new Uint32Array(BLOCK);
+  /** Samples not yet encoded: up to two blocks (one is held back for the end). */
+  private readonly pending = new Int32Array(2 * BLOCK);
+  private readonly residual = new Uint32Array(2 * BLOCK);
   private filled = 0;
-  private frameNumber = 0;
   private totalSamples = 0;
+  private minBlock = 0;
+  private maxBlock = 0;
   private minFrameBytes = 0;
   private maxFrameBytes = 0;
   private readonly bits = new BitWriter();
@@ -49,26 +58,38 @@ export class FlacEncoder implements Encoder {
   encode(samples: Int16Array): Uint8Array {
     const frames: Uint8Array[] = [];
     for (let i = 0; i < samples.length; ) {
-      const take = Math.min(BLOCK - this.filled, samples.length - i);
-      for (let j = 0; j < take; j++) this.block[this.filled + j] = samples[i + j];
+      const take = Math.min(2 * BLOCK - this.filled, samples.length - i);
+      for (let j = 0; j < take; j++) this.pending[this.filled + j] = samples[i + j];
       this.filled += take;
       i += take;
-      if (this.filled === BLOCK) frames.push(this.encodeFrame());
+      if (this.filled === 2 * BLOCK) {
+        frames.push(this.encodeFrame(0, BLOCK, false));
+        this.pending.copyWithin(0, BLOCK, 2 * BLOCK);
+        this.filled = BLOCK;
+      }
     }
     return frames.length === 1 ? frames[0] : concat(frames);
   }
 
   finish(): { tail: Uint8Array; header: Uint8Array } {
-    const tail = this.filled > 0 ? this.encodeFrame() : new Uint8Array(0);
-    return { tail, header: this.streamInfo() };
+    const m = this.filled;
+    const frames: Uint8Array[] = [];
+    if (m > BLOCK) {
+      const first = m - BLOCK < MIN_LAST ? m >> 1 : BLOCK;
+      frames.push(this.encodeFrame(0, first, false), this.encodeFrame(first, m - first, true));
+    } else if (m > 0) {
+      frames.push(this.encodeFrame(0, m, true));
+    }
+    this.filled = 0;
+    return { tail: concat(frames), header: this.streamInfo() };
   }
 
   private streamInfo(): Uint8Array {
     const h = new Uint8Array(HEADER_BYTES);
     h.set([0x66, 0x4c, 0x61, 0x43, 0x80, 0, 0, 34]); // fLaC; last metadata block, STREAMINFO, 34 bytes
     const v = new DataView(h.buffer, 8);
-    v.setUint16(0, BLOCK);
-    v.setUint16(2, BLOCK);
+    v.setUint16(0, Math.max(16, this.minBlock));
+    v.setUint16(2, Math.max(16, this.maxBlock));
     v.setUint8(4, this.minFrameBytes >>> 16);
     v.setUint16(5, this.minFrameBytes & 0xffff);
     v.setUint8(7, this.maxFrameBytes >>> 16);
@@ -83,34 +104,44 @@ export class FlacEncoder implements Encoder {
     return h;
   }
 
-  private encodeFrame(): Uint8Array {
-    const n = this.filled;
+  private encodeFrame(from: number, n: number, last: boolean): Uint8Array {
     const w = this.bits;
     w.reset();
-    // Frame header: sync, fixed blocksize; blocksize as 16 bits at the end; mono; 16-bit samples.
+    // Frame header: sync with the variable-blocksize bit, so the header carries the first sample's number;
+    // block size as 16 bits at the end; mono; 16-bit samples.
     const rateCode = RATE_CODES.get(this.sampleRate);
     const [rateBits, rateExtra] =
       rateCode !== undefined ? [rateCode, [] as number[]]
       : this.sampleRate <= 0xffff ? [0b1101, [this.sampleRate >> 8, this.sampleRate & 0xff]]
       : [0b1110, [(this.sampleRate / 10) >> 8, (this.sampleRate / 10) & 0xff]];
-    const header = [0xff, 0xf8, 0x70 | rateBits, 0x08, ...utf8Number(this.frameNumber), (n - 1) >> 8, (n - 1) & 0xff, ...rateExtra];
+    const header = [0xff, 0xf9, 0x70 | rateBits, 0x08, ...utf8Number(this.totalSamples), (n - 1) >> 8, (n - 1) & 0xff, ...rateExtra];
     for (const byte of header) w.write(byte, 8);
     w.write(crc8(w.bytes, 0, w.length), 8);
-    this.writeSubframe(n);
+    const start = w.length;
+    this.writeSubframe(this.pending.subarray(from, from + n), last);
     w.alignToByte();
+    if (last && w.length - start + header.length + 3 < MIN_LAST_FRAME_BYTES) {
+      w.truncate(start);
+      this.writeVerbatim(this.pending.subarray(from, from + n));
+    }
     const crc = crc16(w.bytes, 0, w.length);
     w.write(crc, 16);
     const frame = w.bytes.slice(0, w.length);
-    this.frameNumber++;
     this.totalSamples += n;
-    this.filled = 0;
+    this.minBlock = this.minBlock === 0 ? n : Math.min(this.minBlock, n);
+    this.maxBlock = Math.max(this.maxBlock, n);
     this.minFrameBytes = this.minFrameBytes === 0 ? frame.length : Math.min(this.minFrameBytes, frame.length);
     this.maxFrameBytes = Math.max(this.maxFrameBytes, frame.length);
     return frame;
   }
 
-  private writeSubframe(n: number): void {
-    const x = this.block;
+  private writeVerbatim(x: Int32Array): void {
+    this.bits.write(0x02, 8);
+    for (let i = 0; i < x.length; i++) this.bits.write(x[i] & 0xffff, 16);
+  }
+
+  private writeSubframe(x: Int32Array, last: boolean): void {
+    const n = x.length;
     const w = this.bits;
     // Sum of |residual| per fixed order, in one pass (orders beyond n − 1 leave no residual to code).
     const maxOrder = Math.min(MAX_ORDER, n - 1);
@@ -127,7 +158,7 @@ export class FlacEncoder implements Encoder {
       sums[3] += Math.abs(e3);
       sums[4] += Math.abs(e4);
     }
-    let constant = true;
+    let constant = !last;
     for (let i = 1; i < n && constant; i++) constant = x[i] === x[0];
     if (constant) {
       w.write(0x00, 8);
@@ -159,11 +190,7 @@ export class FlacEncoder implements Encoder {
       const bits = riceBits(u, count, candidate);
       if (bits < best) [best, k] = [bits, candidate];
     }
-    if (order * 16 + 10 + best >= 16 * n) {
-      w.write(0x02, 8); // VERBATIM
-      for (let i = 0; i < n; i++) w.write(x[i] & 0xffff, 16);
-      return;
-    }
+    if (order * 16 + 10 + best >= 16 * n) return this.writeVerbatim(x);
     w.write((0b001000 | order) << 1, 8); // FIXED, order
     for (let i = 0; i < order; i++) w.write(x[i] & 0xffff, 16);
     w.write(0, 2); // Rice, 4-bit parameters
@@ -227,6 +254,13 @@ class BitWriter {
   length = 0;
   private current = 0;
   private used = 0;
+
+  /** Back to a byte position (no partial byte pending). */
+  truncate(length: number): void {
+    this.length = length;
+    this.current = 0;
+    this.used = 0;
+  }
 
   reset(): void {
     this.length = 0;
