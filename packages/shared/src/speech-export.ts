@@ -27,3 +27,46 @@ export const speechExportSchema = z
 
 export type SpeechExportInput = z.input<typeof speechExportSchema>;
 export type SpeechExportOptions = z.output<typeof speechExportSchema>;
+
+/** The options as the API resolved them (defaults applied), in a job's data. */
+export const resolvedSpeechExportSchema = z.object({
+  layout: z.enum(['clips', 'joined']),
+  format: z.enum(['wav', 'flac']),
+  sampleRate: z.union([z.literal(16000), z.literal(8000), z.literal('source')]),
+  padMs: z.number().int(),
+  maxClipMs: z.number().int().optional(),
+  gapMs: z.number().int(),
+}) satisfies z.ZodType<SpeechExportOptions>;
+
+const exportedObjectSchema = z.object({
+  key: z.string(),
+  bytes: z.number().int().nonnegative(),
+  durationMs: z.number(),
+  segmentIndex: z.number().int().nonnegative().optional(),
+  startMs: z.number().optional(),
+  endMs: z.number().optional(),
+});
+
+/** What speech export wrote, in the result JSON (`speech`). */
+export const speechResultSchema = z
+  .object({
+    bucket: z.string(),
+    layout: z.enum(['clips', 'joined']),
+    format: z.enum(['wav', 'flac']),
+    sampleRate: z.number().int().positive(),
+    channels: z.array(
+      z.object({
+        channel: z.number().int().nonnegative(),
+        speechMs: z.number().describe('Source audio exported, padding included, gaps not.'),
+        removedRatio: z.number().describe('1 − speechMs / duration: the share of the channel left out.'),
+        objects: z.array(exportedObjectSchema).describe('Objects whose upload completed: clips, or the joined track.'),
+        mapKey: z.string().optional().describe('joined: the time map [{outStartMs, srcStartMs, durationMs}].'),
+      }),
+    ),
+  })
+  .meta({ id: 'SpeechExport', description: 'Speech export (output.speech): the objects written and the audio removed. See docs/speech-export.md.' });
+
+/** Where a job's exported speech goes: beside its result JSON, `<prefix>/<tenant>/<jobId>/…`. */
+export function speechBase(resultJsonKey: string): string {
+  return resultJsonKey.replace(/\.json$/, '');
+}
