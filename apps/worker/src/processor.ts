@@ -10,6 +10,7 @@ import { ByteMeter } from '@vadfleet/platform/byte-meter';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
 import type { CachedResult, ResultCache } from '@vadfleet/platform/result-cache';
 import type { WorkerMetrics } from '@vadfleet/platform/metrics';
+import { exportJobSpeech } from './speech-step.js';
 
 export interface ProcessorDeps {
   vad: Pick<Vad, 'detect' | 'model' | 'postConfig'>;
@@ -73,7 +74,8 @@ async function detect(deps: ProcessorDeps, job: DetectJob, data: DetectJobData, 
   const uploadStarted = performance.now();
   // Probabilities first: a result JSON that exists always has them beside it (re-scoring relies on it).
   await store.putBytes(output.bucket, frameProbsKey(output.key), encodeFrameProbs(probs.result(vad.postConfig, result.channels.length)), 'application/octet-stream');
-  await store.putJson(output.bucket, output.key, { ...result, qa: callQa(result, data.roles), jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false });
+  const speech = data.output.speech && (await exportJobSpeech({ store, metrics, options: data.output.speech, input: data.input, output, detected: result, limits: deps.limits, signal }));
+  await store.putJson(output.bucket, output.key, { ...result, qa: callQa(result, data.roles), jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: false, speech });
   const uploadMs = performance.now() - uploadStarted;
   const entry: CachedResult = { result: output, durationMs: result.durationMs, channels: result.channels.length };
   // The decoder may stop before the object's end (a WAV's trailing chunks): then the bytes hashed are
@@ -137,7 +139,11 @@ async function reuse(deps: ProcessorDeps, jobId: string, data: DetectJobData, id
     await deps.cache.delete(identity);
     return null;
   }
-  await deps.store.putJson(output.bucket, output.key, { ...earlier, jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: true });
+  // The earlier job's exported speech is its own: this job exports again if it asks to.
+  const { speech: _earlierSpeech, ...reused } = earlier;
+  const detected = reused as { durationMs: number; channels: { channel: number; segments: [number, number][] }[] };
+  const speech = data.output.speech && (await exportJobSpeech({ store: deps.store, metrics: deps.metrics, options: data.output.speech, input: data.input, output, detected, limits: deps.limits }));
+  await deps.store.putJson(output.bucket, output.key, { ...reused, jobId, input: { bucket: data.input.bucket, key: data.input.key }, cached: true, speech });
   return { result: output, cached: true, durationMs: hit.durationMs, channels: hit.channels, timings: { cacheMs: performance.now() - started } };
 }
 
