@@ -8,7 +8,8 @@ import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toVadError } from '@vadfleet/shared/errors';
 import { exportSpeech, FileStore, joinedToSource, parseSpeechOptions, type TimeMapEntry } from '@vadfleet/speech-export';
-import { toByteStream, Vad, validateParams } from '@vadfleet/vad-core';
+import { toByteStream, Vad } from '@vadfleet/vad-core';
+import { parseVadParams } from '@vadfleet/shared/vad-params';
 import { ProgressBar } from '@vadfleet/vad-core/cli';
 
 const SPLIT_HELP = `Usage: vadfleet split FILE... --out DIR [options]
@@ -87,7 +88,7 @@ export async function runSplitCli(argv: string[], out: Out = process.stdout, err
         maxClipMs: integerOption('max-clip-ms', values['max-clip-ms']),
         gapMs: integerOption('gap-ms', values['gap-ms']),
       });
-      params = validateParams({ preset: values.preset as never });
+      params = parseVadParams(values.preset === undefined ? undefined : { preset: values.preset });
     } catch (e) {
       throw e instanceof UsageError ? e : new UsageError(toVadError(e).message);
     }
