@@ -9,7 +9,7 @@ import { startFaultProxy, type FaultProxy } from '@vadfleet/testkit/fault-proxy'
 import type { TimeMapEntry } from '@vadfleet/speech-export';
 import { expectSameSamples } from '../../../packages/vad-core/src/audio/testing/collect-audio.js';
 import { decodedAt } from '../../../packages/speech-export/src/testing/export-fixtures.js';
-import { System, TENANT, exampleSlice, metricValue } from './system.js';
+import { API_KEY, System, TENANT, exampleSlice, metricValue } from './system.js';
 
 let proxy: FaultProxy | undefined;
 const system = new System({ redisUrl: inject('redisUrl'), s3Endpoint: inject('s3Endpoint') });
@@ -32,8 +32,9 @@ interface Listed {
 }
 
 /** Checks a completed job's speech listing against its input, object by object (read past the proxy). */
-async function expectExact(jobId: string, input: Buffer, speech: { layout: string; sampleRate?: number | string; gapMs?: number }): Promise<number> {
-  const result = await system.result(jobId);
+async function expectExact(jobIdOrResult: string | any, input: Buffer, speech: { layout: string; sampleRate?: number | string; gapMs?: number }): Promise<number> {
+  const result = typeof jobIdOrResult === 'string' ? await system.result(jobIdOrResult) : jobIdOrResult;
+  const jobId = result.jobId as string;
   expect(result.speech).toMatchObject({ bucket: system.resultsBucket, layout: speech.layout });
   const decoded = await decodedAt(new Uint8Array(input), (speech.sampleRate ?? 16000) as 16000);
   let objects = 0;
@@ -41,7 +42,7 @@ async function expectExact(jobId: string, input: Buffer, speech: { layout: strin
     expect(ch.removedRatio).toBeGreaterThanOrEqual(0);
     const source = decoded.channels[ch.channel];
     for (const o of ch.objects) {
-      expect(o.key.startsWith(`results/${TENANT}/${jobId}/ch${ch.channel}`)).toBe(true);
+      expect(o.key).toMatch(new RegExp(`^(results|batches/[^/]+)/${TENANT}/${jobId}/ch${ch.channel}[./]`));
       const bytes = await system.store.getBytes(system.resultsBucket, o.key);
       expect(bytes.length, o.key).toBe(o.bytes);
       const samples = (await decodedAt(new Uint8Array(bytes), 'source')).channels[0];
@@ -94,3 +95,42 @@ test("with S3 answering 503 to 30% of the worker's requests, every job completes
   worker.kill('SIGTERM');
   await worker.exited;
 }, 400_000);
+
+test('a batch with output.speech: every call exported; NDJSON and CSV carry the keys and ratios; unknown options 400', async () => {
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(`${system.api!.url}${path}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...init.headers } });
+  const inputs = [exampleSlice(1000, 8000), exampleSlice(20_000, 8000), exampleSlice(40_000, 8000)];
+  for (const [i, bytes] of inputs.entries()) await putInput(`batch-speech/${i}.wav`, bytes);
+  const input = { s3: { bucket: system.inputBucket, prefix: 'batch-speech/' } };
+  const bad = await call('/v1/batches', { method: 'POST', body: JSON.stringify({ input, output: { speech: { format: 'ogg' } } }) });
+  expect(bad.status).toBe(400);
+  expect((await bad.json()).error).toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringContaining('output.speech.format') });
+
+  const speech = { layout: 'clips', padMs: 30 } as const;
+  const submitted = await call('/v1/batches', { method: 'POST', body: JSON.stringify({ input, output: { speech } }) });
+  expect(submitted.status).toBe(202);
+  const { id } = await submitted.json();
+  const worker = await system.startWorker();
+  for (let status = ''; status !== 'completed'; await new Promise((r) => setTimeout(r, 200))) {
+    status = (await (await call(`/v1/batches/${id}`)).json()).status;
+    expect(['expanding', 'running', 'completed']).toContain(status);
+  }
+  const lines = (await (await call(`/v1/batches/${id}/results`)).text()).trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines).toHaveLength(3);
+  for (const [i, line] of lines.entries()) {
+    expect(line.status).toBe('completed');
+    expect(await expectExact(line.result, inputs[i], speech)).toBeGreaterThan(0);
+  }
+  const csv = (await (await call(`/v1/batches/${id}/results?format=csv`)).text()).trim().split('\n');
+  const header = csv[0].split(',');
+  const ratio = header.indexOf('ch0_export_removed_ratio');
+  const keys = header.indexOf('ch0_export_keys');
+  for (const [i, row] of csv.slice(1).entries()) {
+    const cells = row.split(',');
+    const ch0 = lines[i].result.speech.channels[0];
+    expect(Number(cells[ratio])).toBeCloseTo(ch0.removedRatio, 4);
+    expect(cells[keys].split(' ')).toEqual(ch0.objects.map((o: Listed) => o.key));
+  }
+  worker.kill('SIGTERM');
+  await worker.exited;
+}, 300_000);
