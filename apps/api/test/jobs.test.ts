@@ -112,6 +112,41 @@ describe('POST/GET/DELETE /v1/jobs on real Redis and s3rver', () => {
     expect(output.json().error.code).toBe('BUCKET_NOT_ALLOWED');
   });
 
+  it('output.speech: resolved into the job data; unknown values 400 INVALID_PARAMS naming them; an output bucket outside the allowlist 403', async () => {
+    const input = { s3: { bucket: h.inputBucket, key: 'talk.wav' } };
+    const res = await submitS3({ input, output: { speech: { layout: 'joined', gapMs: 200 } } });
+    expect(res.statusCode).toBe(202);
+    const job = await h.queue.getJob(res.json().id);
+    expect(job?.data.output).toEqual({ bucket: h.config.RESULTS_BUCKET, prefix: 'results', speech: { layout: 'joined', format: 'wav', sampleRate: 16000, padMs: 0, gapMs: 200 } });
+    for (const [speech, field] of [[{ layout: 'mp4' }, 'layout'], [{ format: 'mp3' }, 'format'], [{ sampleRate: 44100 }, 'sampleRate'], [{ padMs: -5 }, 'padMs'], [{ colour: 'red' }, 'colour']] as const) {
+      const bad = await submitS3({ input, output: { speech } });
+      expect(bad.statusCode, JSON.stringify(speech)).toBe(400);
+      expect(bad.json().error).toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringContaining(field === 'colour' ? 'output.speech' : `output.speech.${field}`) });
+    }
+    const elsewhere = await submitS3({ input, output: { s3: { bucket: 'elsewhere' }, speech: {} } });
+    expect(elsewhere.statusCode).toBe(403);
+    expect(elsewhere.json().error.code).toBe('BUCKET_NOT_ALLOWED');
+
+    // An upload takes it in the multipart field `output`, before the file.
+    const uploadWith = (output: string) => {
+      const boundary = '----vadfleetspeech';
+      const payload = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="output"\r\n\r\n${output}\r\n`),
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`),
+        randomBytes(100),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      return h.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth(), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    };
+    const uploaded = await uploadWith('{"speech":{"format":"flac","sampleRate":"source","padMs":100}}');
+    expect(uploaded.statusCode).toBe(202);
+    expect((await h.queue.getJob(uploaded.json().id))?.data.output.speech).toEqual({ layout: 'clips', format: 'flac', sampleRate: 'source', padMs: 100, gapMs: 0 });
+    const refused = await uploadWith('{"speech":{"layout":"tracks"}}');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({ code: 'INVALID_PARAMS', message: expect.stringContaining('output.speech.layout') });
+    expect((await uploadWith('{"s3":{"bucket":"x"}}')).json().error.code).toBe('INVALID_PARAMS');
+  });
+
   it("the upload bucket is an input only under the caller's own prefix; the results bucket an output only", async () => {
     const upload = multipartBody(randomBytes(1000));
     const uploaded = await h.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth(), ...upload.headers }, payload: upload.payload });

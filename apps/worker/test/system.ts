@@ -73,9 +73,9 @@ export class System extends ServiceUnderTest {
     return res.body.id;
   }
 
-  /** POST /v1/jobs naming an S3 object; returns the job id. */
-  async submitS3(bucket: string, key: string): Promise<string> {
-    const res = await this.request('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { s3: { bucket, key } } }) });
+  /** POST /v1/jobs naming an S3 object (with more of the body in `extra`, e.g. `output`); returns the job id. */
+  async submitS3(bucket: string, key: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const res = await this.request('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { s3: { bucket, key } }, ...extra }) });
     if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${JSON.stringify(res.body)}`);
     return res.body.id;
   }

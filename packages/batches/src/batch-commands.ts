@@ -20,7 +20,7 @@ export interface BatchCommandsDeps {
 }
 
 /** A batch request as the API accepted it; the output prefix defaults to `batches/<id>`. */
-export type BatchRequest = Omit<BatchSpec, 'output'> & { output: { bucket: string; prefix?: string } };
+export type BatchRequest = Omit<BatchSpec, 'output'> & { output: Omit<BatchSpec['output'], 'prefix'> & { prefix?: string } };
 
 /** What the API does to batches: start one, read it, cancel it, send its webhook again. */
 export class BatchCommands {
@@ -42,7 +42,7 @@ export class BatchCommands {
     const { source, params, roles, output, webhookUrl } = request;
     const fingerprint = requestFingerprint([source, canonicalParams(params), roles, output, webhookUrl ?? null]);
     const { id, replayed } = await this.deps.idempotency.run({ tenant, kind: 'batch', key: idempotencyKey, fingerprint }, newJobId(), async (batchId) => {
-      await this.store.create(batchId, tenant, { ...request, output: { bucket: output.bucket, prefix: output.prefix ?? `batches/${batchId}` } });
+      await this.store.create(batchId, tenant, { ...request, output: { ...output, prefix: output.prefix ?? `batches/${batchId}` } });
       await this.expandQueue.add(BATCH_EXPAND_JOB_NAME, { batchId }, jobOptions(BATCH_EXPAND_QUEUE_NAME, { jobId: batchId }));
     });
     const status = replayed ? ((await this.store.status(id)) ?? 'expanding') : 'expanding';

@@ -75,7 +75,13 @@ export const CSV_COLUMNS = [
   'interruptions_by_agent',
   'interruptions_by_customer',
   'customer_longest_wait_ms',
+  // Speech export (output.speech): the share of each channel left out, and its objects' keys (space-separated).
+  ...[0, 1].flatMap((c) => [`ch${c}_export_removed_ratio`, `ch${c}_export_keys`]),
 ] as const;
+
+interface SpeechListing {
+  channels: { channel: number; removedRatio: number; objects: { key: string }[]; mapKey?: string }[];
+}
 
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -108,6 +114,10 @@ export async function* batchResultsCsv(store: BatchStore, objectStore: ObjectSto
       conv?.interruptions.byAgent,
       conv?.interruptions.byCustomer,
       conv ? (conv.longestCustomerWait?.ms ?? 0) : undefined,
+      ...[0, 1].flatMap((c) => {
+        const ch = (o.result?.speech as SpeechListing | undefined)?.channels.find((x) => x.channel === c);
+        return [ch?.removedRatio, ch && [...ch.objects.map((x) => x.key), ...(ch.mapKey ? [ch.mapKey] : [])].join(' ')];
+      }),
     ];
     yield `${row.map(csvCell).join(',')}\n`;
   }

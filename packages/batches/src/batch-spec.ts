@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resolvedSpeechExportSchema } from '@vadfleet/shared/speech-export';
 import { objectRefSchema, warningDataSchema } from '@vadfleet/shared/queue';
 import { resolvedVadParamsSchema } from '@vadfleet/shared/vad-params';
 import { errorDataSchema, webhookAttemptSchema } from '@vadfleet/shared/schemas';
@@ -23,7 +24,8 @@ export const batchSpecSchema = z.object({
   source: batchSourceSchema,
   params: resolvedVadParamsSchema,
   roles: z.record(z.string(), z.enum(['agent', 'customer'])),
-  output: z.object({ bucket: z.string(), prefix: z.string() }),
+  /** Where each call's result goes, and its speech export (output.speech) if asked for. */
+  output: z.object({ bucket: z.string(), prefix: z.string(), speech: resolvedSpeechExportSchema.optional() }),
   webhookUrl: z.string().optional(),
 });
 export type BatchSpec = z.infer<typeof batchSpecSchema>;

@@ -1,7 +1,10 @@
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -10,6 +13,7 @@ import {
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { CommonConfig } from '@vadfleet/shared/config';
 import { VadError } from '@vadfleet/shared/errors';
@@ -90,6 +94,101 @@ export interface MeteredObject extends ObjectInfo {
   close(): void;
 }
 
+/** S3's smallest part (all parts but the last). */
+const PART_BYTES = 5 * 1024 * 1024;
+
+/**
+ * An object written piece by piece whose first bytes are replaced at the end (a WAV or FLAC header that
+ * states the final length). The first part is held in memory until `close`, so the header can be put
+ * back into it; later parts are uploaded as they fill. Memory: about two parts per open object.
+ */
+export interface PatchableUpload {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Puts `header` over the first bytes, completes the object, returns its size. */
+  close(header: Uint8Array): Promise<number>;
+  /** Abandons the upload; nothing is stored under the key. */
+  abort(): Promise<void>;
+}
+
+class S3PatchableUpload implements PatchableUpload {
+  private first: Buffer[] = [];
+  private firstBytes = 0;
+  private current: Buffer[] = [];
+  private currentBytes = 0;
+  private uploadId?: string;
+  private readonly parts: { PartNumber: number; ETag?: string }[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly key: string,
+    private readonly contentType: string,
+  ) {}
+
+  async write(bytes: Uint8Array): Promise<void> {
+    this.bytes += bytes.length;
+    const chunk = Buffer.from(bytes);
+    if (this.firstBytes < PART_BYTES) {
+      this.first.push(chunk);
+      this.firstBytes += chunk.length;
+      return;
+    }
+    this.current.push(chunk);
+    this.currentBytes += chunk.length;
+    if (this.currentBytes >= PART_BYTES) await this.uploadCurrent();
+  }
+
+  async close(header: Uint8Array): Promise<number> {
+    const first = Buffer.concat(this.first);
+    first.set(header.subarray(0, first.length), 0);
+    try {
+      if (this.uploadId === undefined && this.currentBytes === 0) {
+        await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key, Body: first, ContentType: this.contentType }));
+        return this.bytes;
+      }
+      if (this.currentBytes > 0) await this.uploadCurrent();
+      await this.uploadPart(1, first);
+      this.parts.sort((a, b) => a.PartNumber - b.PartNumber);
+      await this.s3.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, MultipartUpload: { Parts: this.parts } }));
+      return this.bytes;
+    } catch (err) {
+      await this.abort();
+      throw toStorageError(err, `s3://${this.bucket}/${this.key}`);
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.first = [];
+    this.current = [];
+    if (this.uploadId === undefined) return;
+    const uploadId = this.uploadId;
+    this.uploadId = undefined;
+    await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: uploadId })).catch(() => undefined);
+  }
+
+  private async uploadCurrent(): Promise<void> {
+    const body = Buffer.concat(this.current);
+    this.current = [];
+    this.currentBytes = 0;
+    try {
+      if (this.uploadId === undefined) {
+        const out = await this.s3.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, ContentType: this.contentType }));
+        this.uploadId = out.UploadId;
+      }
+      await this.uploadPart(this.parts.length + 2, body); // part 1 is the held first part
+    } catch (err) {
+      await this.abort();
+      throw toStorageError(err, `s3://${this.bucket}/${this.key}`);
+    }
+  }
+
+  private async uploadPart(partNumber: number, body: Buffer): Promise<void> {
+    const out = await this.s3.send(new UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, PartNumber: partNumber, Body: body }));
+    this.parts.push({ PartNumber: partNumber, ETag: out.ETag });
+  }
+}
+
 const NOT_FOUND_NAMES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
 
 /** S3 "not found" → INPUT_NOT_FOUND; everything else from S3 or the network → STORAGE_UNAVAILABLE (retryable). */
@@ -150,6 +249,11 @@ export class ObjectStore {
       sha256: () => (opts.hash && meter.bytes === size && meter.writableFinished ? meter.sha256() : undefined),
       close: () => body.destroy(),
     };
+}
+
+  /** An object written in order whose first bytes are patched at the end (speech export's tracks and clips). */
+  createPatchableUpload(bucket: string, key: string, contentType: string): PatchableUpload {
+    return new S3PatchableUpload(this.s3, bucket, key, contentType);
   }
 
   async putBytes(bucket: string, key: string, body: Uint8Array, contentType: string): Promise<ObjectInfo> {

@@ -43,6 +43,8 @@ export interface CacheSubject {
 export interface ServeTarget {
   output: ObjectRef;
   stamp: { jobId: string; input: ObjectRef };
+  /** Fields this job makes of its own from the earlier result (its speech export), replacing the earlier job's. */
+  restamp?: (earlier: Record<string, unknown>) => Promise<Record<string, unknown>>;
   /** Called once per lookup (metrics). */
   onLookup?: (result: 'hit' | 'miss') => void;
 }
@@ -173,7 +175,7 @@ export class ResultCache {
       return null;
     }
     // Every job's result lives under its tenant's prefix and outlives the one it was copied from.
-    await store.putJson(output.bucket, output.key, { ...earlier, ...target.stamp, cached: true });
+    await store.putJson(output.bucket, output.key, { ...earlier, ...target.stamp, ...(await target.restamp?.(earlier)), cached: true });
     return { served: { result: output, cached: true, durationMs: hit.durationMs, channels: hit.channels, warnings: hit.warnings ?? [], timings: { cacheMs: performance.now() - started } }, entry: hit };
   }
 

@@ -108,6 +108,24 @@ describe('ObjectStore against s3rver', () => {
     });
     await expect(store.putStream(bucket, 'failed.bin', source, { contentType: 'x/y' })).rejects.toThrow();
     expect(await store.head(bucket, 'failed.bin')).toBeNull();
+  it('a patchable upload stores the bytes with its first bytes replaced, in one part or several', async () => {
+    for (const [key, size] of [['patch-small.bin', 1000], ['patch-big.bin', 12 * 1024 * 1024 + 5]] as const) {
+      const bytes = randomBytes(size);
+      const upload = store.createPatchableUpload(bucket, key, 'audio/wav');
+      for (let at = 0; at < size; at += 300_007) await upload.write(bytes.subarray(at, at + 300_007));
+      const header = Buffer.from('HEADER-PATCHED');
+      expect(await upload.close(header)).toBe(size);
+      const expected = Buffer.from(bytes);
+      header.copy(expected, 0);
+      expect(Buffer.compare(await store.getBytes(bucket, key), expected)).toBe(0);
+    }
+  });
+
+  it('an aborted patchable upload stores nothing', async () => {
+    const upload = store.createPatchableUpload(bucket, 'patch-aborted.bin', 'audio/wav');
+    for (let i = 0; i < 3; i++) await upload.write(randomBytes(3 * 1024 * 1024));
+    await upload.abort();
+    expect(await store.head(bucket, 'patch-aborted.bin')).toBeNull();
   });
 
   it('refuses an upload over maxBytes and stores nothing', async () => {

@@ -130,6 +130,22 @@ export const METRICS = {
     labels: [],
     exportedBy: ['worker'],
   },
+  speechExported: {
+    name: 'vadfleet_speech_exported_seconds_total',
+    type: 'counter',
+    help: 'Seconds of source audio written out by speech export (output.speech), summed over channels, padding included.',
+    unit: 'seconds',
+    labels: [],
+    exportedBy: ['worker'],
+  },
+  speechRemoved: {
+    name: 'vadfleet_speech_removed_seconds_total',
+    type: 'counter',
+    help: 'Seconds of audio that speech export left out (each channel\'s duration minus its exported speech): audio a recogniser downstream does not have to process.',
+    unit: 'seconds',
+    labels: [],
+    exportedBy: ['worker'],
+  },
   realTimeFactor: {
     name: 'vadfleet_real_time_factor_ratio',
     type: 'histogram',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ERROR_CATALOGUE, VadError, WARNING_CODES, type ErrorData } from './errors.js';
+import { resolvedSpeechExportSchema } from './speech-export.js';
 import { resolvedVadParamsSchema } from './vad-params.js';
 
 /**
@@ -42,7 +43,8 @@ export const detectJobDataSchema = z.object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   }),
   params: resolvedVadParamsSchema,
-  output: z.object({ bucket: z.string().min(3).max(63), prefix: z.string() }),
+  /** Where the result JSON goes; `speech`: export the speech too (docs/speech-export.md). */
+  output: z.object({ bucket: z.string().min(3).max(63), prefix: z.string(), speech: resolvedSpeechExportSchema.optional() }),
   /** Epoch milliseconds at which the API accepted the job. */
   acceptedAt: z.number().int(),
   source: z.enum(['upload', 's3']),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { jobIdSchema, jobProgressSchema, objectRefSchema, warningDataSchema } from './queue.js';
+import { speechExportSchema, speechResultSchema } from './speech-export.js';
 import { resolvedVadParamsSchema, vadParamsSchema } from './vad-params.js';
 
 /**
@@ -21,17 +22,25 @@ export type JobStatus = z.infer<typeof jobStatusSchema>;
 
 const bucketSchema = z.string().min(3).max(63).describe('S3 bucket; must be listed in S3_ALLOWED_BUCKETS.');
 
+const speechOutputSchema = speechExportSchema.meta({
+  id: 'SpeechExportOptions',
+  description:
+    'Export the speech for speech recognition: clips or one speech-only track per channel, written beside the result JSON ' +
+    '(<prefix>/<tenant>/<jobId>/…) and listed in the result\'s `speech`. Re-scoring does not re-export: submit a new job. See docs/speech-export.md.',
+});
+
 export const createJobJsonBodySchema = z
   .object({
     input: z.object({ s3: objectRefSchema.extend({ bucket: bucketSchema }).strict() }).strict(),
     params: vadParamsSchema.optional(),
     output: z
       .object({
-        s3: z.object({ bucket: bucketSchema, prefix: z.string().max(512).optional().describe('Key prefix of the result JSON. Default: results.') }).strict(),
+        s3: z.object({ bucket: bucketSchema, prefix: z.string().max(512).optional().describe('Key prefix of the result JSON. Default: results.') }).strict().optional(),
+        speech: speechOutputSchema.optional(),
       })
       .strict()
       .optional()
-      .describe('Where to write the result JSON. Default: RESULTS_BUCKET, prefix "results".'),
+      .describe('Where to write the result JSON (default: RESULTS_BUCKET, prefix "results"), and whether to export the speech beside it.'),
   })
   .strict()
   .meta({ id: 'CreateJobRequest' });
@@ -41,6 +50,7 @@ export type CreateJobJsonBody = z.infer<typeof createJobJsonBodySchema>;
 export const createJobMultipartBodySchema = z
   .object({
     params: z.string().optional().describe('VAD parameters as JSON, e.g. {"preset":"lecture"}. Send it before `file`.'),
+    output: z.string().optional().describe('Output options as JSON, e.g. {"speech":{"layout":"clips"}} (only `speech` for uploads). Send it before `file`.'),
     file: z.string().meta({ format: 'binary' }).describe('The audio file (WAV, MP3, FLAC, Ogg/Opus ...).'),
   })
   .meta({ id: 'CreateJobUpload' });
@@ -121,6 +131,7 @@ export const resultDocumentSchema = z
     version: z.string(),
     timings: z.record(z.string(), z.number()),
     warnings: z.array(warningDataSchema).describe('Empty when there is nothing to report (results stored before warnings existed have none).').optional(),
+    speech: speechResultSchema.optional(),
   })
   .meta({ id: 'Result' });
 export type ResultDocument = z.infer<typeof resultDocumentSchema>;
@@ -172,7 +183,8 @@ export const createBatchBodySchema = z
     roles: channelRolesSchema.optional(),
     output: z
       .object({
-        s3: z.object({ bucket: bucketSchema, prefix: z.string().max(512).optional().describe('Key prefix of the result JSON. Default: batches/<batchId>.') }).strict(),
+        s3: z.object({ bucket: bucketSchema, prefix: z.string().max(512).optional().describe('Key prefix of the result JSON. Default: batches/<batchId>.') }).strict().optional(),
+        speech: speechOutputSchema.optional(),
       })
       .strict()
       .optional(),

@@ -1,5 +1,5 @@
 export { Vad, VERSION, type ChannelSegments, type DetectOptions, type DetectResult, type Progress, type SegmentEvent, type Timings, type VadOptions } from './vad.js';
-export type { AudioSource } from './audio-source.js';
+export { toByteStream, type AudioSource } from './audio-source.js';
 export type { InferencePoolStats, RunInfo } from './inference/inference-pool.js';
 export type { ProviderChoice } from './model/session.js';
 export { resolveModelDir } from './model/model-files.js';

@@ -33,15 +33,20 @@ export interface OpenAudioOptions {
   maxInputBytes?: number;
   /** Rates besides 16 kHz that are passed through without resampling (a model that runs them natively, e.g. Silero at 8 kHz). */
   nativeRates?: readonly number[];
+  /**
+   * Rate of the blocks: 16000 (default, what the model takes), another integer rate, or 'source' (the
+   * decoder's own rate, no resampling; ffmpeg's output is already 16 kHz). Only speech export sets it.
+   */
+  outputRate?: number | 'source';
 }
 
-/** A decoded stream: per-channel blocks of 16 kHz samples (or a native rate, see `rate`) in int16 scale (spec §3.1). */
+/** A decoded stream: per-channel blocks of 16 kHz samples (or another rate, see `blockRate`) in int16 scale (spec §3.1). */
 export interface AudioStream {
   info: AudioInfo;
-  /** Rate of `blocks`: 16000, or the source's rate when it is one of `nativeRates`. */
-  rate: number;
+  /** Sample rate of `blocks`: 16000, the source's when listed in `nativeRates`, or what `outputRate` asked. */
+  blockRate: number;
   /**
-   * Yields arrays of `info.channels` Float32Arrays of equal length (`rate`, int16 scale). The values do
+   * Yields arrays of `info.channels` Float32Arrays of equal length (`blockRate`, int16 scale). The values do
    * not depend on how the input bytes were chunked. Each yielded array may be reused by the producer
    * after the consumer asks for the next block, so consumers copy what they keep.
    */

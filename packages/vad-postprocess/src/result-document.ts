@@ -16,13 +16,15 @@ export interface ResultIdentity {
   input: { bucket: string; key: string };
   /** Channel → role for the QA statistics; default channel 0 agent, 1 customer. */
   roles?: Record<string, CallRole>;
+  /** The job's speech export listing, when it asked for one. */
+  speech?: unknown;
 }
 
-export type ResultJson<R> = R & { qa: CallQa | undefined; jobId: string; input: { bucket: string; key: string }; cached: false };
+export type ResultJson<R> = R & { qa: CallQa | undefined; jobId: string; input: { bucket: string; key: string }; cached: false; speech: unknown };
 
 /** `probs` undefined: a model whose probabilities are not stored (only FSMN's are, so far; its jobs alone can be re-scored). */
-export function buildResultDocument<R extends DetectedSegments>(result: R, probs: FrameProbs | undefined, { jobId, input, roles }: ResultIdentity): { json: ResultJson<R>; frameProbs?: Uint8Array } {
-  return { json: { ...result, qa: callQa(result, roles), jobId, input: { bucket: input.bucket, key: input.key }, cached: false }, frameProbs: probs && encodeFrameProbs(probs) };
+export function buildResultDocument<R extends DetectedSegments>(result: R, probs: FrameProbs | undefined, { jobId, input, roles, speech }: ResultIdentity): { json: ResultJson<R>; frameProbs?: Uint8Array } {
+  return { json: { ...result, qa: callQa(result, roles), jobId, input: { bucket: input.bucket, key: input.key }, cached: false, speech }, frameProbs: probs && encodeFrameProbs(probs) };
 }
 
 /** QA statistics for two-channel calls; none for other channel counts (or empty audio). */

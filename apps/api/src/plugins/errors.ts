@@ -33,6 +33,10 @@ export function toHttpError(err: unknown): VadError {
     if (err.validationContext === 'body' && path[0] === 'params') {
       return paramsIssueError({ ...(issue.params as Partial<ParamsIssue>), code: issue.keyword, message: issue.message ?? '', path: path.slice(1) });
     }
+    if (err.validationContext === 'body' && path[0] === 'output' && path[1] === 'speech') {
+      const field = path.join('.');
+      return new VadError('INVALID_PARAMS', `Invalid ${field}: ${issue.message}.`, { field });
+    }
     return new VadError('BAD_REQUEST', `Invalid ${[err.validationContext ?? 'request', ...path].join('.')}: ${issue.message}`);
   }
   const fe = err as Partial<FastifyError> & { statusCode?: number };

@@ -78,7 +78,8 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
       const source = input.s3;
       for (const keyOrPrefix of source.keys ?? [source.prefix ?? '']) buckets.input(request.tenant, source.bucket, keyOrPrefix);
       if (dryRun) return reply.code(200).send(await estimateBatch(store, objectStore, source));
-      const output = { bucket: body.output?.s3.bucket ?? config.RESULTS_BUCKET, prefix: body.output?.s3.prefix };
+      const speech = body.output?.speech;
+      const output = { bucket: body.output?.s3?.bucket ?? config.RESULTS_BUCKET, prefix: body.output?.s3?.prefix, ...(speech ? { speech } : {}) };
       buckets.output(output.bucket);
       if (webhook) await assertWebhookDeliverable(config, request.tenant, webhook.url);
       const params = resolveVadParams(body.params);

@@ -19,6 +19,7 @@ import {
   resultDocumentSchema,
 } from '@vadfleet/shared/schemas';
 import { canonicalParams, paramsIssueError, parseVadParams, resolveVadParams, type ResolvedVadParams } from '@vadfleet/shared/vad-params';
+import { speechExportSchema, type SpeechExportOptions } from '@vadfleet/shared/speech-export';
 import { decodeFrameProbs, rescoreFrameProbs } from '@vadfleet/vad-postprocess';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
 import { requestFingerprint, type IdempotencyKeys } from '@vadfleet/platform/idempotency';
@@ -45,6 +46,7 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 function bodyError(error: z.ZodError): VadError {
   const issue = error.issues[0];
   if (issue.path[0] === 'params') return paramsIssueError({ ...issue, path: issue.path.slice(1) });
+  if (issue.path[0] === 'output' && issue.path[1] === 'speech') return outputIssueError(issue);
   const name = ['body', ...issue.path.map(String)].join('.');
   const detail = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
   return new VadError('BAD_REQUEST', `Invalid ${name}: ${detail}.`);
@@ -60,6 +62,28 @@ function parseParamsField(text: string): ResolvedVadParams {
   }
   return parseVadParams(json);
 }
+
+/** The multipart `output` field: only `speech` (an upload's result always goes to the results bucket). */
+function parseOutputField(text: string): SpeechExportOptions | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new VadError('BAD_REQUEST', `The output field is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = uploadOutputSchema.safeParse(json);
+  if (!parsed.success) throw outputIssueError(parsed.error.issues[0], ['output']);
+  return parsed.data.speech;
+}
+
+/** A zod issue of the output options (`output.speech.*`) → INVALID_PARAMS naming the option. */
+function outputIssueError(issue: z.core.$ZodIssue, prefix: string[] = []): VadError {
+  const field = [...prefix, ...issue.path.map(String)].join('.');
+  const detail = issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+  return new VadError('INVALID_PARAMS', `Invalid ${field}: ${detail}.`, { field });
+}
+
+const uploadOutputSchema = z.object({ speech: speechExportSchema.optional() }).strict();
 
 export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promise<void> {
   const { config, jobs, idempotency, objectStore, metrics } = deps;
@@ -100,10 +124,11 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     if (!parsed.success) throw bodyError(parsed.error);
     const body = parsed.data;
     buckets.input(request.tenant, body.input.s3.bucket, body.input.s3.key);
-    const output = { bucket: body.output?.s3.bucket ?? config.RESULTS_BUCKET, prefix: body.output?.s3.prefix ?? DEFAULT_RESULTS_PREFIX };
+    const speech = body.output?.speech;
+    const output = { bucket: body.output?.s3?.bucket ?? config.RESULTS_BUCKET, prefix: body.output?.s3?.prefix ?? DEFAULT_RESULTS_PREFIX, ...(speech ? { speech } : {}) };
     buckets.output(output.bucket);
     const params = resolveVadParams(body.params);
-    const fingerprint = requestFingerprint(['s3', body.input.s3.bucket, body.input.s3.key, canonicalParams(params), output.bucket, output.prefix]);
+    const fingerprint = requestFingerprint(['s3', body.input.s3.bucket, body.input.s3.key, canonicalParams(params), output.bucket, output.prefix, speech ?? null]);
     const created = await withIdempotency(request, fingerprint, async (id) => {
       const head = await objectStore.head(body.input.s3.bucket, body.input.s3.key);
       if (!head) throw new VadError('INPUT_NOT_FOUND', `s3://${body.input.s3.bucket}/${body.input.s3.key} does not exist.`);
@@ -140,6 +165,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
       throw new VadError('PAYLOAD_TOO_LARGE', `The upload is larger than the maximum of ${config.MAX_UPLOAD_BYTES} bytes.`);
     }
     let params: ResolvedVadParams | undefined;
+    let speech: SpeechExportOptions | undefined;
     let result: { id: string; replayed: boolean } | undefined;
     const parts = request.parts({
       // One byte over the limit reaches ObjectStore.putStream, which refuses it and cleans up.
@@ -147,23 +173,24 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
     });
     for await (const part of parts) {
       if (part.type === 'field') {
-        if (part.fieldname !== 'params') throw new VadError('BAD_REQUEST', `Unexpected form field "${part.fieldname}"; expected "params" and "file".`);
-        if (result) throw new VadError('BAD_REQUEST', 'Send the params field before the file field.');
-        params = parseParamsField(String(part.value));
+        if (part.fieldname !== 'params' && part.fieldname !== 'output') throw new VadError('BAD_REQUEST', `Unexpected form field "${part.fieldname}"; expected "params", "output" and "file".`);
+        if (result) throw new VadError('BAD_REQUEST', `Send the ${part.fieldname} field before the file field.`);
+        if (part.fieldname === 'params') params = parseParamsField(String(part.value));
+        else speech = parseOutputField(String(part.value));
         continue;
       }
       if (part.fieldname !== 'file' || result) {
         part.file.resume();
         throw new VadError('BAD_REQUEST', 'Send exactly one file, in the form field "file".');
       }
-      result = await storeUpload(request, part, params ?? resolveVadParams());
+      result = await storeUpload(request, part, params ?? resolveVadParams(), speech);
     }
     if (!result) throw new VadError('BAD_REQUEST', 'The multipart form has no "file" field.');
     return accepted(reply, request.tenant, result);
   };
 
-  const storeUpload = async (request: FastifyRequest, part: MultipartFile, params: ResolvedVadParams) => {
-    return withIdempotency(request, requestFingerprint(['upload', canonicalParams(params)]), async (jobId) => {
+  const storeUpload = async (request: FastifyRequest, part: MultipartFile, params: ResolvedVadParams, speech: SpeechExportOptions | undefined) => {
+    return withIdempotency(request, requestFingerprint(['upload', canonicalParams(params), speech ?? null]), async (jobId) => {
       const key = uploadKey(request.tenant, jobId);
       const stored = await objectStore.putStream(config.UPLOAD_BUCKET, key, part.file, {
         contentType: part.mimetype || 'application/octet-stream',
@@ -174,7 +201,7 @@ export async function jobRoutes(app: FastifyInstance, deps: JobRouteDeps): Promi
           tenant: request.tenant,
           input: { bucket: config.UPLOAD_BUCKET, key, etag: stored.etag, size: stored.size, sha256: stored.sha256 },
           params,
-          output: { bucket: config.RESULTS_BUCKET, prefix: DEFAULT_RESULTS_PREFIX },
+          output: { bucket: config.RESULTS_BUCKET, prefix: DEFAULT_RESULTS_PREFIX, ...(speech ? { speech } : {}) },
           acceptedAt: Date.now(),
           source: 'upload',
           // Control characters dropped: the name is shown in the console and listings, never used as a path.

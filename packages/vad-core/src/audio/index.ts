@@ -4,3 +4,4 @@ export { detectFormat, type DetectedFormat } from './detect-format.js';
 export { StreamingResampler } from './resampler.js';
 export { BLOCK_SAMPLES } from './sample-blocks.js';
 export { probeWavFormat, type WavFormat } from './wav-header.js';
+export type { AudioInfo, AudioStream, OpenAudioOptions } from '../types.js';

@@ -9,7 +9,7 @@ import { openFlac } from './open-flac.js';
 import { openMp3 } from './open-mp3.js';
 import { openOggOpus } from './open-ogg-opus.js';
 import { openWav } from './open-wav.js';
-import { outputRateFor, toSampleBlocks } from './sample-blocks.js';
+import { blockRate, toSampleBlocks } from './sample-blocks.js';
 
 /** Enough for every container signature and the FLAC STREAMINFO / OpusHead that follow it. */
 const HEADER_PROBE_BYTES = 64;
@@ -21,7 +21,7 @@ const SUPPORTED_FORMATS =
 /**
  * Opens an audio byte stream: detects the format from its bytes, reads the header and checks it against
  * the limits (errors are thrown here, before any decoding), then returns per-channel 16 kHz blocks in
- * int16 scale. The consumer must iterate `blocks` to the end or stop it (`break`/`return()`): that is
+ * int16 scale (or at `opts.outputRate`, through the same resampler). The consumer must iterate `blocks` to the end or stop it (`break`/`return()`): that is
  * what releases the source, the decoder and any ffmpeg process.
  */
 export async function openAudio(source: AsyncIterable<Uint8Array>, opts: OpenAudioOptions): Promise<AudioStream> {
@@ -88,7 +88,7 @@ export async function openAudio(source: AsyncIterable<Uint8Array>, opts: OpenAud
     return {
       info,
       warnings,
-      rate: outputRateFor(decoded.chunkRate, opts),
+      blockRate: blockRate(decoded, opts),
       blocks: toSampleBlocks(decoded, opts, warnings, () => {
         decoded.release();
         src.close();

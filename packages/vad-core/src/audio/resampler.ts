@@ -1,7 +1,8 @@
 /**
- * Streaming polyphase FIR resampler to 16 kHz (any integer input rate), Kaiser-windowed sinc prototype.
+ * Streaming polyphase FIR resampler to 16 kHz, or another integer output rate (speech export at 8 kHz),
+ * from any integer input rate; Kaiser-windowed sinc prototype.
  *
- * Output sample n is the band-limited input evaluated at time n/16000 s: the prototype is centred on the
+ * Output sample n is the band-limited input evaluated at time n/outRate s: the prototype is centred on the
  * output instant, so there is no group delay to compensate and segments do not shift. Positions are kept
  * as integers (`base` = floor(n·M/L), `phase` = n·M mod L), so the output is bit-identical whatever the
  * input block split. Samples before the start and after the end of the stream count as zeros.
@@ -13,7 +14,7 @@
  *
  * Design (see README.md for measured numbers): passband to 0.9 × the lower Nyquist frequency, stopband
  * from the lower Nyquist frequency (half-band: from 1.1 × 4 kHz, the images of 0..3.6 kHz), 90 dB
- * Kaiser target. Total output length = round(inputLength × 16000 / inRate), halves rounded up.
+ * Kaiser target. Total output length = round(inputLength × outRate / inRate), halves rounded up.
  */
 
 export const OUTPUT_RATE = 16000;
@@ -88,7 +89,8 @@ function designTable(up: number, down: number, cutoffOverInRate: number, transit
 
 export class StreamingResampler {
   readonly inRate: number;
-  /** Interpolation factor L and decimation factor M, L/M = 16000/inRate in lowest terms. */
+  readonly outRate: number;
+  /** Interpolation factor L and decimation factor M, L/M = outRate/inRate in lowest terms. */
   readonly up: number;
   readonly down: number;
   /** Taps per output sample (input samples weighed by each output). */
@@ -112,13 +114,15 @@ export class StreamingResampler {
   private consumed = 0;
   private flushed = false;
 
-  constructor(inRate: number) {
+  constructor(inRate: number, outRate: number = OUTPUT_RATE) {
     if (!Number.isInteger(inRate) || inRate < 1) throw new RangeError(`input rate must be a positive integer, got ${inRate}`);
+    if (!Number.isInteger(outRate) || outRate < 1) throw new RangeError(`output rate must be a positive integer, got ${outRate}`);
     this.inRate = inRate;
-    const g = gcd(inRate, OUTPUT_RATE);
-    this.up = OUTPUT_RATE / g;
+    this.outRate = outRate;
+    const g = gcd(inRate, outRate);
+    this.up = outRate / g;
     this.down = inRate / g;
-    const lowerNyquist = Math.min(inRate, OUTPUT_RATE) / 2;
+    const lowerNyquist = Math.min(inRate, outRate) / 2;
     this.halfBand = this.up === 2 && this.down === 1;
     // Half-band: cutoff exactly at 4 kHz, transition 3.6..4.4 kHz (symmetric, which zeroes the even taps).
     const cutoff = this.halfBand ? lowerNyquist : ((1 + PASSBAND_FRACTION) / 2) * lowerNyquist;
@@ -139,10 +143,10 @@ export class StreamingResampler {
     this.base = 0;
   }
 
-  /** Total output length for `inputLength` input samples: round(inputLength × 16000 / inRate), half up. */
-  static outputLength(inputLength: number, inRate: number): number {
-    const g = gcd(inRate, OUTPUT_RATE);
-    const up = OUTPUT_RATE / g;
+  /** Total output length for `inputLength` input samples: round(inputLength × outRate / inRate), half up. */
+  static outputLength(inputLength: number, inRate: number, outRate: number = OUTPUT_RATE): number {
+    const g = gcd(inRate, outRate);
+    const up = outRate / g;
     const down = inRate / g;
     return Math.floor((2 * inputLength * up + down) / (2 * down));
   }
@@ -163,7 +167,7 @@ export class StreamingResampler {
     if (this.flushed) return this.output.subarray(0, 0);
     this.flushed = true;
     this.append(null, this.half);
-    const total = StreamingResampler.outputLength(this.consumed, this.inRate);
+    const total = StreamingResampler.outputLength(this.consumed, this.inRate, this.outRate);
     return this.produce(total - this.produced);
   }
 

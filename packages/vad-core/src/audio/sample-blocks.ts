@@ -7,8 +7,15 @@ import { OUTPUT_RATE, StreamingResampler } from './resampler.js';
 /** Samples per yielded block (1 s at 16 kHz); the last block is shorter. */
 export const BLOCK_SAMPLES = 16000;
 
+/** The rate the blocks come at: 16 kHz, the source's own when a model runs it natively (`nativeRates`), or what `opts.outputRate` asks (speech export). */
+export function blockRate(decoded: DecodedAudio, opts: OpenAudioOptions): number {
+  const rate = decoded.chunkRate;
+  if (opts.outputRate !== undefined) return opts.outputRate === 'source' ? rate : opts.outputRate;
+  return opts.nativeRates?.includes(rate) ? rate : OUTPUT_RATE;
+}
+
 /**
- * Turns decoded chunks into fixed-size 16 kHz (or native-rate) blocks: resamples per channel, counts source frames against
+ * Turns decoded chunks into fixed-size blocks at `blockRate` (16 kHz unless asked otherwise): resamples per channel, counts source frames against
  * `maxDurationMs`, and fails with EMPTY_AUDIO when nothing came out. Block boundaries depend only on the
  * sample count, so the blocks are identical whatever the input chunking. `release` runs when iteration
  * ends for any reason.
@@ -21,7 +28,8 @@ export async function* toSampleBlocks(
 ): AsyncGenerator<Float32Array[], void, undefined> {
   const { channels } = decoded.info;
   const rate = decoded.chunkRate;
-  const resamplers = outputRateFor(rate, opts) === rate ? null : Array.from({ length: channels }, () => new StreamingResampler(rate));
+  const outRate = blockRate(decoded, opts);
+  const resamplers = rate === outRate ? null : Array.from({ length: channels }, () => new StreamingResampler(rate, outRate));
   const maxFrames = maxFramesAt(rate, opts);
   const assembler = new BlockAssembler(channels);
   const stepOutput: Float32Array[] = new Array<Float32Array>(channels);
@@ -68,10 +76,6 @@ function truncation(decoded: DecodedAudio, decodedFrames: number): WarningData |
   return null;
 }
 
-/** The rate blocks come at: the chunks' own when it is 16 kHz or one of `nativeRates`, else 16 kHz. */
-export function outputRateFor(chunkRate: number, opts: Pick<OpenAudioOptions, 'nativeRates'>): number {
-  return chunkRate === OUTPUT_RATE || opts.nativeRates?.includes(chunkRate) ? chunkRate : OUTPUT_RATE;
-}
 
 /** Copies per-channel runs of any length into fixed-size blocks allocated once. */
 class BlockAssembler {

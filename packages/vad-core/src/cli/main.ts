@@ -191,3 +191,4 @@ export async function runDetectCli(args: string[]): Promise<number> {
   }
   return failed > 0 ? 1 : 0;
 }
+export { ProgressBar } from './progress-bar.js';

@@ -42,7 +42,7 @@ export interface DetectSileroOptions {
 const MAX_WAITING_RUNS = 4;
 
 export async function detectSilero(pool: InferencePool<'silero'>, audio: AudioStream, params: SileroParams, options: DetectSileroOptions = {}): Promise<SileroDetection> {
-  const rate = audio.rate;
+  const rate = audio.blockRate;
   const chunkWindows = options.chunkWindows ?? DEFAULT_CHUNK_WINDOWS;
   const streams = Array.from({ length: audio.info.channels }, () => new SileroStream(pool, rate, chunkWindows, options.signal));
   const maxBuffered = MAX_WAITING_RUNS * chunkWindows * (streams[0]?.window ?? 0);
