@@ -148,10 +148,13 @@ async function benchResults() {
   const redis = new Redis(redisUrl);
   try {
     const batches = new BatchStore(redis, DEFAULT_QUEUE_PREFIX);
+    process.stderr.write(`seeding two batches of ${RESULT_CALLS} completed calls through the batch store…\n`);
     await seedResults(batches, 'results-in-s3', resultJson, ref, false);
     await seedResults(batches, 'results-in-redis', resultJson, ref, true);
-    const s3 = await streamRates(api, 'results-in-s3');
+    process.stderr.write('streaming their results…\n');
     const kept = await streamRates(api, 'results-in-redis');
+    process.stderr.write(`kept in Redis: ${JSON.stringify(kept)}\n`);
+    const s3 = await streamRates(api, 'results-in-s3');
     return { s3, kept, resultBytes: resultJson.length };
   } finally {
     redis.disconnect();
