@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ensureRedis } from '@vadfleet/testkit/redis-server';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { randomPrefix } from '@vadfleet/testkit/names';
 import { resolveVadParams } from '@vadfleet/shared/vad-params';
 import type { ObjectStore } from '@vadfleet/platform/object-store';
@@ -10,7 +9,7 @@ import type { BatchSpec } from './batch-spec.js';
 
 let redis: Redis;
 beforeAll(async () => {
-  redis = new Redis(await ensureRedis());
+  redis = new Redis(inject('redisUrl'));
 });
 afterAll(() => redis?.disconnect());
 
