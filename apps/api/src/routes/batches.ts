@@ -95,6 +95,7 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
     '/batches',
     {
       schema: {
+        operationId: 'listBatches',
         summary: "The caller's batches, newest first, with their progress; cursor paging and an optional status filter",
         tags: ['batches'],
         querystring: listBatchesQuerySchema,
