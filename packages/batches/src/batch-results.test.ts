@@ -74,7 +74,7 @@ test('results kept in Redis stream without reading S3 and give the same NDJSON a
 
   const lines = ndjson.trim().split('\n').map((l) => JSON.parse(l));
   expect(lines).toHaveLength(n);
-  expect(lines[0]).toEqual({ index: 0, key: 'calls/0.wav', status: 'completed', durationMs: 3000, resultRef: { bucket: 'out', key: 'b/t/r-0.json' }, result: documentOf(0) });
-  expect(lines[3]).toEqual({ index: 3, key: 'calls/3.wav', status: 'failed', error: { code: 'INVALID_AUDIO', message: 'not audio' } });
-  expect(csv.split('\n')[1]).toBe('calls/0.wav,completed,,3000,agent,1200,0.4,3,700,customer,900,0.3,2,0,120,1,0.5714,4,1,0,300');
+  expect(lines[0]).toEqual({ index: 0, key: 'calls/0.wav', status: 'completed', durationMs: 3000, warnings: [], resultRef: { bucket: 'out', key: 'b/t/r-0.json' }, result: documentOf(0) });
+  expect(lines[3]).toEqual({ index: 3, key: 'calls/3.wav', status: 'failed', error: { code: 'INVALID_AUDIO', message: 'not audio' }, warnings: [] });
+  expect(csv.split('\n')[1]).toBe('calls/0.wav,completed,,3000,,agent,1200,0.4,3,700,customer,900,0.3,2,0,120,1,0.5714,4,1,0,300,,,,');
 });
