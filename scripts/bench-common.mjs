@@ -25,7 +25,7 @@ export const API_KEY = 'bench-key-0123456789abcdef';
 
 /**
  * A private redis-server and s3rver, `stage(store)` run on them (untimed uploads into `bucket`, which the
- * API allows), then the API and one worker with `workerEnv` (and its node flags, unless
+ * API allows), then the API and one worker with `workerEnv` (no worker when it is null; its node flags, unless
  * BENCH_WORKER_NODE_FLAGS gives others: set it empty to measure the worker without them; likewise
  * BENCH_S3RVER_NODE_FLAGS for s3rver, which needs --openssl-legacy-provider). `stop()` ends
  * all of it; a failed start stops what had started.
@@ -45,9 +45,10 @@ export async function startBenchService({ bucket, stage, workerEnv }) {
     await stage(store);
     const api = await spawnApp('api', { ...env, PORT: '0', API_KEYS: `${API_KEY}:bench`, RATE_LIMIT_PER_MINUTE: '100000' });
     apps.push(api);
+    if (workerEnv === null) return { api, redisUrl: redis.url, store, stop };
     const worker = await spawnApp('worker', { ...env, VAD_MODEL_DIR: MODEL_DIR, METRICS_PORT: '0', ...workerEnv }, { nodeFlags: flagsFromEnv('BENCH_WORKER_NODE_FLAGS') });
     apps.push(worker);
-    return { api, worker, stop };
+    return { api, worker, redisUrl: redis.url, store, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -22,6 +22,11 @@ export interface RescoreResult {
   channels: ChannelSegments[];
   params: ResultDocument['params'];
 }
+export interface BatchPage {
+  items: BatchView[];
+  nextCursor: string | null;
+}
+
 export interface JobPage {
   items: JobView[];
   nextCursor: string | null;
@@ -108,6 +113,12 @@ export class ApiClient {
 
   createBatch(input: BatchInput): Promise<{ id: string }> {
     return this.call('/v1/batches', this.json('POST', { input: { s3: { bucket: input.bucket, prefix: input.prefix } }, params: input.params }));
+  }
+
+  listBatches(limit: number, cursor?: string): Promise<BatchPage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set('cursor', cursor);
+    return this.call(`/v1/batches?${query}`);
   }
 
   batch(id: string): Promise<BatchView> {

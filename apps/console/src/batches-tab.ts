@@ -5,6 +5,7 @@ import { el } from './el.js';
 import { parseCallQa } from './qa-summary.js';
 
 const POLL_INTERVAL_MS = 1000;
+const LIST_PAGE_SIZE = 20;
 const ENDED = new Set(['completed', 'cancelled', 'failed']);
 const RESULT_COLUMNS = [
   'File',
@@ -32,8 +33,9 @@ function audioAmount(ms: number): string {
 }
 
 /**
- * Starts a batch over an S3 prefix, follows its progress every second (cancellable), and when it ends
- * streams one row per call from the NDJSON results, with the CSV as a download.
+ * Lists the caller's batches with their progress (newest first, a page at a time), starts a batch over
+ * an S3 prefix, follows one's progress every second (cancellable), and when it ends streams one row per
+ * call from the NDJSON results, with the CSV as a download.
  */
 export class BatchesTab {
   readonly element: HTMLElement;
@@ -44,6 +46,9 @@ export class BatchesTab {
   /** The batch on screen: a poll or stream of an earlier one stops when this changes. */
   private current: string | null = null;
   private streaming: AbortController | null = null;
+  private readonly listRows = el('tbody');
+  private readonly listMore = el('button', { type: 'button', hidden: true }, 'More batches');
+  private listCursor: string | null = null;
 
   constructor(
     private readonly api: ApiClient,
@@ -63,7 +68,55 @@ export class BatchesTab {
       event.preventDefault();
       void this.start(bucket.value.trim(), prefix.value.trim());
     });
-    this.element = el('div', {}, form, this.alert, this.status, this.results);
+    const refresh = el('button', { type: 'button' }, 'Refresh list');
+    refresh.addEventListener('click', () => void this.loadList(true));
+    this.listMore.addEventListener('click', () => void this.loadList(false));
+    const list = el(
+      'div',
+      { class: 'batch-list' },
+      el('div', { class: 'toolbar' }, refresh),
+      el(
+        'table',
+        { class: 'jobs', 'data-testid': 'batch-list' },
+        el('caption', { class: 'visually-hidden' }, 'Your batches'),
+        el('thead', {}, el('tr', {}, ...['Batch', 'Status', 'Progress', 'Done', 'Failed', 'Created', ''].map((h) => el('th', { scope: 'col' }, h)))),
+        this.listRows,
+      ),
+      this.listMore,
+    );
+    this.element = el('div', {}, form, this.alert, list, this.status, this.results);
+  }
+
+  /** Loads the first page of the caller's batches (`reset`) or the next one. */
+  async loadList(reset: boolean): Promise<void> {
+    if (reset) this.listCursor = null;
+    try {
+      const page = await this.api.listBatches(LIST_PAGE_SIZE, this.listCursor ?? undefined);
+      const rows = page.items.map((batch) => this.listRow(batch));
+      if (reset) this.listRows.replaceChildren(...rows);
+      else this.listRows.append(...rows);
+      this.listCursor = page.nextCursor;
+      this.listMore.hidden = !page.nextCursor;
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  private listRow(batch: BatchView): HTMLTableRowElement {
+    const { total, completed, failed, cancelled } = batch.counts;
+    const open = el('button', { type: 'button', 'aria-label': `Open batch ${batch.id}` }, 'Open');
+    open.addEventListener('click', () => this.show(batch.id));
+    return el(
+      'tr',
+      { 'data-testid': 'batch-list-row', 'data-id': batch.id, 'data-status': batch.status },
+      el('td', {}, el('code', {}, batch.id)),
+      el('td', {}, el('span', { class: 'batch-state', 'data-status': batch.status }, batch.status)),
+      el('td', {}, el('progress', { max: 100, value: batch.percent, 'aria-label': `Progress of batch ${batch.id}` }), ` ${batch.percent.toFixed(1)} %`),
+      el('td', {}, `${completed + failed + cancelled} of ${total}${batch.listingComplete ? '' : '+'}`),
+      el('td', {}, String(failed)),
+      el('td', {}, new Date(batch.createdAt).toLocaleString()),
+      el('td', {}, open),
+    );
   }
 
   private async start(bucket: string, prefix: string): Promise<void> {
@@ -71,6 +124,7 @@ export class BatchesTab {
       const { id } = await this.api.createBatch({ bucket, prefix, params: this.params() });
       this.alert.hidden = true;
       this.show(id);
+      void this.loadList(true);
     } catch (err) {
       this.showError(err);
     }
@@ -91,7 +145,10 @@ export class BatchesTab {
       const batch = await this.api.batch(id);
       if (this.current !== id) return;
       this.render(batch);
-      if (ENDED.has(batch.status)) return void this.loadResults(batch);
+      if (ENDED.has(batch.status)) {
+        void this.loadList(true); // the list shows the batch ended too
+        return void this.loadResults(batch);
+      }
     } catch (err) {
       if (this.current !== id) return;
       this.showError(err);

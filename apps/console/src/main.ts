@@ -94,6 +94,7 @@ function selectTab(name: TabName): void {
   for (const tab of tabs) tab.setAttribute('aria-selected', String(tab.id === `tab-${name}`));
   for (const [panelName, panel] of Object.entries(panels)) panel.hidden = panelName !== name;
   if (name === 'jobs') void jobsTab.load(true);
+  if (name === 'batches') void batchesTab.loadList(true);
 }
 
 app.replaceChildren(

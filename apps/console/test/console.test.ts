@@ -164,3 +164,48 @@ test('a batch over an S3 prefix shows its progress, then one row per call with t
   expect(await page.getByTestId('batch-status').textContent()).toContain('4 of 4');
   await shot('9-batch');
 });
+
+test("the batches tab lists the tenant's batches with their progress; the results table fits a 1280-px page", async () => {
+  // Real keys are long paths: they must wrap in the table, not push its last column off the page.
+  const prefix = 'calls/console-wide/2024-06-01/queue-customer-care-emea-inbound/';
+  const files: Record<string, Buffer> = {
+    'agent-0042-customer-0815-inbound-recording-000123-stereo.wav': pcm16Slice([26_000, 29_000], 5_000),
+    'agent-0043-customer-0816-inbound-recording-000124-mono.wav': pcm16Slice([1_000], 4_000),
+  };
+  await Promise.all(Object.entries(files).map(([name, bytes]) => system.store.putBytes(system.inputBucket, prefix + name, bytes, 'audio/wav')));
+  await page.setViewportSize({ width: 1280, height: 900 });
+  try {
+    await page.getByRole('tab', { name: 'Jobs' }).click();
+    await page.getByRole('tab', { name: 'Batches' }).click();
+    const listed = page.getByTestId('batch-list-row');
+    // The batch of the previous test is listed (with its progress) as soon as the tab opens.
+    await expect.poll(() => listed.count()).toBeGreaterThanOrEqual(1);
+    const before = await listed.count();
+    await page.getByLabel('S3 bucket').fill(system.inputBucket);
+    await page.getByLabel('Key prefix').fill(prefix);
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    await page.getByTestId('batch-state').and(page.locator('[data-status=completed]')).waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('batch-row').count()).toBe(2);
+    // Newest first, ended, with its progress and counts.
+    await expect.poll(() => listed.first().getAttribute('data-status')).toBe('completed');
+    expect(await listed.count()).toBe(before + 1);
+    const newest = listed.first();
+    expect(await newest.locator('progress').getAttribute('value')).toBe('100');
+    expect(await newest.textContent()).toContain('2 of 2');
+    await shot('10-batch-list');
+
+    const fit = await page.getByTestId('batch-results').evaluate((table) => {
+      const scroller = table.parentElement!;
+      const lastHeader = table.querySelector('thead th:last-child')!.getBoundingClientRect();
+      return { scrollWidth: scroller.scrollWidth, clientWidth: scroller.clientWidth, lastRight: lastHeader.right, viewport: window.innerWidth };
+    });
+    expect(fit.scrollWidth).toBeLessThanOrEqual(fit.clientWidth);
+    expect(fit.lastRight).toBeLessThanOrEqual(fit.viewport);
+
+    // An older batch opens from the list.
+    await listed.nth(1).getByRole('button', { name: /Open batch/ }).click();
+    await expect.poll(() => page.getByTestId('batch-row').count()).toBe(4);
+  } finally {
+    await page.setViewportSize({ width: 1100, height: 900 });
+  }
+});

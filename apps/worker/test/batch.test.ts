@@ -137,3 +137,43 @@ function parsed(r: CliRun, text: string): any {
     throw new Error(`${(err as Error).message} in\n${shown(r)}`);
   }
 }
+
+test("GET /v1/batches and `vadfleet batch list`: the tenant's batches newest first, paged, filtered by status; never another tenant's", async () => {
+  const other = await sys.submitBatch({ input: { s3: { bucket: sys.inputBucket, keys: keys.slice(0, 2) } } }, { tenant: 'b' });
+  expect(other.status).toBe(202);
+  await sys.waitForBatch(other.body.id, 'b');
+  const all = await sys.request('/v1/batches?limit=100');
+  expect(all.status).toBe(200);
+  const mine = all.body.items.map((b: { id: string }) => b.id);
+  expect(mine.length).toBeGreaterThanOrEqual(2); // the 200-call batch and the CLI's
+  expect(mine).not.toContain(other.body.id);
+  expect(all.body.nextCursor).toBeNull();
+  const created = all.body.items.map((b: { createdAt: string }) => Date.parse(b.createdAt));
+  expect(created).toEqual([...created].sort((x, y) => y - x));
+  expect(all.body.items[0]).toMatchObject({ status: 'completed', percent: 100, counts: { total: 10, completed: 10 } });
+
+  // Page by page, one at a time: the same batches in the same order.
+  const paged: string[] = [];
+  for (let cursor: string | null = null, pages = 0; pages === 0 || cursor; pages++) {
+    const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await sys.request(`/v1/batches?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    paged.push(...page.body.items.map((b) => b.id));
+    cursor = page.body.nextCursor;
+  }
+  expect(paged).toEqual(mine);
+  const inState = (status: string) => all.body.items.filter((b: { status: string }) => b.status === status).map((b: { id: string }) => b.id);
+  expect((await sys.request('/v1/batches?status=completed')).body.items.map((b: { id: string }) => b.id)).toEqual(inState('completed'));
+  expect((await sys.request('/v1/batches?status=cancelled')).body.items.map((b: { id: string }) => b.id)).toEqual(inState('cancelled'));
+  expect((await sys.request('/v1/batches', { tenant: 'b' })).body.items.map((b: { id: string }) => b.id)).toEqual([other.body.id]);
+  expect((await sys.request('/v1/batches?status=paused')).status).toBe(400);
+  expect((await sys.request('/v1/batches?cursor=nope')).body.error.code).toBe('BAD_REQUEST');
+
+  const env = { ...process.env, VADFLEET_API_URL: sys.api!.url, VADFLEET_API_KEY: TENANTS.a.key };
+  const list = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [CLI, 'batch', 'list', '--limit', '1', '--all'], { env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }));
+  });
+  expect(list.code, list.stderr).toBe(0);
+  const rows = list.stdout.trim().split('\n');
+  expect(rows[0]).toMatch(/^ID\s+STATUS\s+PERCENT\s+DONE\s+FAILED\s+CREATED$/);
+  expect(rows.slice(1).map((r) => r.split(/\s+/)[0])).toEqual(mine);
+  expect(rows[1]).toMatch(/ completed\s+100%\s+10\/10\s+0\s+/);
+});

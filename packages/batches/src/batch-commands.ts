@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { RedisClient as Redis } from '@vadfleet/platform/queue';
 import { VadError } from '@vadfleet/shared/errors';
 import { BATCH_EXPAND_JOB_NAME, BATCH_EXPAND_QUEUE_NAME, WEBHOOK_JOB_NAME, WEBHOOK_QUEUE_NAME, jobOptions, newJobId, parseBatchItemId } from '@vadfleet/shared/queue';
-import type { BatchAccepted, BatchView } from '@vadfleet/shared/schemas';
+import type { BatchAccepted, BatchStatus, BatchView } from '@vadfleet/shared/schemas';
 import { canonicalParams } from '@vadfleet/shared/vad-params';
 import { requestFingerprint, type IdempotencyKeys } from '@vadfleet/platform/idempotency';
 import type { DetectQueue } from '@vadfleet/platform/queue';
@@ -51,6 +51,12 @@ export class BatchCommands {
 
   async view(tenant: string, batchId: string): Promise<BatchView> {
     return batchView(this.store, await this.store.getOwned(tenant, batchId));
+  }
+
+  /** A page of the tenant's batches, newest first (see BatchStore.list). */
+  async list(tenant: string, limit: number, options: { cursor?: string; status?: BatchStatus }): Promise<{ items: BatchView[]; nextCursor: string | null }> {
+    const page = await this.store.list(tenant, limit, options);
+    return { items: await Promise.all(page.items.map((b) => batchView(this.store, b))), nextCursor: page.nextCursor };
   }
 
   /** Drops the items not started: pending ones in Redis, and those queued but not yet taken by a worker. */

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { VadError } from '@vadfleet/shared/errors';
 import { WEBHOOK_JOB_NAME, WEBHOOK_QUEUE_NAME, batchItemId, jobOptions, type DetectJobData } from '@vadfleet/shared/queue';
+import type { ObjectStore } from '@vadfleet/platform/object-store';
 import type { ItemRecord } from './batch-spec.js';
 import type { BatchStore } from './batch-store.js';
 
@@ -9,6 +10,12 @@ export interface BatchItemsOptions {
   webhookQueue: Queue;
   /** WEBHOOK_ATTEMPTS (default: the webhook queue's, see jobOptions). */
   webhookAttempts?: number;
+  /**
+   * Where completed items' result JSONs are read once, as they end, to be kept beside their records
+   * (the results stream then reads no S3 object per line). Without it (the API, which only records
+   * cancellations) no result is kept.
+   */
+  objectStore?: Pick<ObjectStore, 'getBytes'>;
   /** Called when an item ends (its tenant's slot is free): the feeder tops up at once. */
   onSlotFreed(): void;
 }
@@ -34,10 +41,20 @@ export class BatchItems {
   async finished(data: BatchItemData, record: ItemRecord): Promise<boolean> {
     if (!data.batch) return false;
     const { store } = this.options;
-    const { counted, status } = await store.finishItem(data.tenant, batchItemId(data.batch.id, data.batch.index), record);
+    const { counted, status } = await store.finishItem(data.tenant, batchItemId(data.batch.id, data.batch.index), record, await this.resultJson(record));
     this.options.onSlotFreed();
     if (status === 'completed') await this.batchCompleted(data.batch.id);
     return counted;
+  }
+
+  /** The completed item's result JSON as stored; undefined when it cannot be read now (the stream then reads it from S3). */
+  private async resultJson(record: ItemRecord): Promise<string | undefined> {
+    const ref = record.outcome === 'completed' ? record.result : undefined;
+    if (!ref || !this.options.objectStore) return undefined;
+    return this.options.objectStore.getBytes(ref.bucket, ref.key).then(
+      (bytes) => bytes.toString('utf8'),
+      () => undefined,
+    );
   }
 
   /** Enqueues the batch's webhook; the job id makes a second call (a retried last item) a no-op. */

@@ -52,7 +52,7 @@ export class BatchRuntime {
     this.store = new BatchStore(redis, config.QUEUE_PREFIX);
     this.webhookQueue = new Queue(WEBHOOK_QUEUE_NAME, { connection: redis, prefix: config.QUEUE_PREFIX });
     this.feeder = new BatchFeeder({ store: this.store, queue: deps.detectQueue, log, perTenant: config.BATCH_MAX_IN_FLIGHT_PER_TENANT, intervalMs: config.BATCH_FEED_INTERVAL_MS });
-    this.items = new BatchItems({ store: this.store, webhookQueue: this.webhookQueue, webhookAttempts: config.WEBHOOK_ATTEMPTS, onSlotFreed: () => this.feeder.poke() });
+    this.items = new BatchItems({ store: this.store, objectStore: deps.objectStore, webhookQueue: this.webhookQueue, webhookAttempts: config.WEBHOOK_ATTEMPTS, onSlotFreed: () => this.feeder.poke() });
     const sideWorkerOptions = { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: 1, lockDuration: config.LOCK_DURATION_MS, stalledInterval: config.STALLED_INTERVAL_MS, autorun: false };
     const expander = createBatchExpander({ batches: this.store, objectStore: deps.objectStore, log, onItems: () => this.feeder.poke(), onBatchCompleted: (id) => this.items.batchCompleted(id) });
     const webhook = createBatchWebhookProcessor({

@@ -100,13 +100,14 @@ end
 return out
 `;
 
-// KEYS: batch, done, inflight, activeBatches, itemTotals
-// ARGV: index, itemId, record JSON, outcome, audioMs, now, batchId
+// KEYS: batch, done, inflight, activeBatches, itemTotals, results
+// ARGV: index, itemId, record JSON, outcome, audioMs, now, batchId, result JSON (deflated) or ''
 // Returns {1 if counted now else 0, batch status after}.
 export const FINISH_ITEM = `
 if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[3]) == 0 then
   return {0, redis.call('HGET', KEYS[1], 'status') or ''}
 end
+if ARGV[8] ~= '' then redis.call('HSET', KEYS[6], ARGV[1], ARGV[8]) end
 if redis.call('SREM', KEYS[3], ARGV[2]) == 1 then redis.call('HINCRBY', KEYS[1], 'inflight', -1) end
 redis.call('HINCRBY', KEYS[1], ARGV[4], 1)
 if ARGV[4] ~= 'cancelled' then redis.call('HINCRBY', KEYS[5], ARGV[4], 1) end

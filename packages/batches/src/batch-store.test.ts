@@ -109,3 +109,53 @@ test('a damaged stored spec fails where it is read instead of travelling on as a
   await redis.hset(queueKeys(prefix).batch('d'), 'spec', JSON.stringify({ source: { bucket: 'in' } }));
   await expect(store.get('d')).rejects.toThrow();
 });
+
+test("a tenant's batches are listed newest first, page by page (ties in creation time too), filtered by status, never another tenant's", async () => {
+  const prefix = randomPrefix();
+  const store = new BatchStore(redis, prefix);
+  const t0 = Date.now();
+  // Five batches of tenant t, two created in the same millisecond; one of tenant u in between.
+  for (const [id, tenant, at] of [['b1', 't', t0], ['b2', 't', t0 + 1], ['b3', 't', t0 + 1], ['u1', 'u', t0 + 2], ['b4', 't', t0 + 3], ['b5', 't', t0 + 4]] as const) await store.create(id, tenant, spec, at);
+  await store.stop('b2', 'cancelled');
+  await store.stop('b4', 'cancelled');
+  const ids = async (tenant: string, limit: number, status?: 'cancelled') => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list(tenant, limit, { cursor, status });
+      expect(page.items.length).toBeLessThanOrEqual(limit);
+      seen.push(...page.items.map((b) => b.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return seen;
+  };
+  expect(await ids('t', 10)).toEqual(['b5', 'b4', 'b3', 'b2', 'b1']);
+  expect(await ids('t', 2)).toEqual(['b5', 'b4', 'b3', 'b2', 'b1']);
+  expect(await ids('t', 1)).toEqual(['b5', 'b4', 'b3', 'b2', 'b1']);
+  expect(await ids('t', 1, 'cancelled')).toEqual(['b4', 'b2']);
+  expect(await ids('u', 10)).toEqual(['u1']);
+  expect(await ids('nobody', 10)).toEqual([]);
+  // The last page says so: no cursor to a page that would be empty.
+  expect((await store.list('t', 5)).nextCursor).toBeNull();
+  // A batch whose hash expired leaves the index when next listed.
+  await redis.del(queueKeys(prefix).batch('b3'));
+  expect(await ids('t', 2)).toEqual(['b5', 'b4', 'b2', 'b1']);
+  expect(await redis.zrange(queueKeys(prefix).tenantBatches('t'), 0, -1)).not.toContain('b3');
+  expect(await redis.ttl(queueKeys(prefix).tenantBatches('t'))).toBeGreaterThan(7 * 86_400);
+  await expect(store.list('t', 5, { cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+});
+
+test("a completed item's result JSON is kept beside its record (compressed) and read back as the same text", async () => {
+  const prefix = randomPrefix();
+  const store = new BatchStore(redis, prefix);
+  await batchOf(store, 'k', 't', 2);
+  const [first, second] = await store.feed(10, 10);
+  const resultJson = JSON.stringify({ channels: [{ channel: 0, segments: Array.from({ length: 200 }, (_, i) => [i * 1000, i * 1000 + 500]) }], jobId: 'k-0', cached: false });
+  await store.finishItem('t', first.itemId, { outcome: 'completed', result: { bucket: 'out', key: 'k-0.json' }, durationMs: 1500 }, resultJson);
+  await store.finishItem('t', second.itemId, { outcome: 'failed', error: { code: 'INVALID_AUDIO', message: 'x' } });
+  const page = await store.itemsPage('k', 0, 2);
+  expect(page.map((p) => p.resultJson)).toEqual([resultJson, undefined]);
+  const stored = await redis.hgetBuffer(queueKeys(prefix).batchResults('k'), '0');
+  expect(stored!.length).toBeLessThan(resultJson.length / 3);
+  expect(await redis.ttl(queueKeys(prefix).batchResults('k'))).toBeGreaterThan(7 * 86_400);
+});

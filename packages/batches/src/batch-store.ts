@@ -1,5 +1,7 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { keyspaceNodes, type RedisClient as Redis } from '@vadfleet/platform/queue';
 import { VadError, type ErrorData } from '@vadfleet/shared/errors';
+import { decodeCursor, encodeCursor } from '@vadfleet/shared/page-cursor';
 import { FLEET_BUCKET_MS, parseBatchItemId, queueKeys } from '@vadfleet/shared/queue';
 import { batchStatusSchema, errorDataSchema, webhookAttemptSchema, type BatchStatus } from '@vadfleet/shared/schemas';
 import { APPEND_PAGE, FEED, FINISH_ITEM, STOP } from './batch-scripts.js';
@@ -33,6 +35,8 @@ export interface BatchState {
 
 /** Batch metadata outlives the batch by as long as job results are kept by BullMQ's failed retention. */
 const RETENTION_SECONDS = 8 * 86_400;
+/** Batch ids read from a tenant's index per round trip while a page is filled (a status filter may skip many). */
+const LIST_CHUNK = 100;
 /** The fleet-throughput window: buckets of FLEET_BUCKET_MS over the last five minutes. */
 const FLEET_WINDOW_BUCKETS = 30;
 
@@ -44,7 +48,7 @@ const escapeGlob = (s: string) => s.replace(/[[\]?*\\]/g, '\\$&');
 type Scripts = {
   appendPage(keys: string[], args: (string | number)[]): Promise<number>;
   feed(keys: string[], args: (string | number)[]): Promise<string[]>;
-  finishItem(keys: string[], args: (string | number)[]): Promise<[number, string]>;
+  finishItem(keys: string[], args: (string | number | Buffer)[]): Promise<[number, string]>;
   stopBatch(keys: string[], args: (string | number)[]): Promise<number>;
 };
 
@@ -60,7 +64,7 @@ export class BatchStore {
     // defineCommand is idempotent per connection; EVALSHA with EVAL fallback.
     redis.defineCommand('vadfleetBatchAppendPage', { lua: APPEND_PAGE });
     redis.defineCommand('vadfleetBatchFeed', { lua: FEED });
-    redis.defineCommand('vadfleetBatchFinishItem', { lua: FINISH_ITEM, numberOfKeys: 5 });
+    redis.defineCommand('vadfleetBatchFinishItem', { lua: FINISH_ITEM, numberOfKeys: 6 });
     redis.defineCommand('vadfleetBatchStop', { lua: STOP, numberOfKeys: 3 });
     const r = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     this.scripts = {
@@ -71,15 +75,63 @@ export class BatchStore {
     };
   }
 
-  /** Records a new batch in state `expanding`; the expand job then lists its input. */
+  /**
+   * Records a new batch in state `expanding` and in its tenant's index (entries older than the batch
+   * retention are pruned here, so the index holds only batches that may still exist); the expand job
+   * then lists its input.
+   */
   async create(batchId: string, tenant: string, spec: BatchSpec, now = Date.now()): Promise<void> {
     const key = this.keys.batch(batchId);
+    const index = this.keys.tenantBatches(tenant);
     await this.redis
       .multi()
       .hset(key, { tenant, status: 'expanding', spec: JSON.stringify(spec), createdAt: String(now), total: '0', cursor: '' })
       .expire(key, RETENTION_SECONDS)
       .sadd(this.keys.activeBatches, batchId)
+      .zadd(index, now, batchId)
+      .zremrangebyscore(index, '-inf', now - RETENTION_SECONDS * 1000)
+      .expire(index, RETENTION_SECONDS)
       .exec();
+  }
+
+  /**
+   * A page of the tenant's batches, newest first, optionally only those in `status`. The index is read
+   * in chunks until the page is full, so a filter that skips many batches still answers a full page.
+   * Ids whose batch expired are dropped from the index.
+   */
+  async list(tenant: string, limit: number, options: { cursor?: string; status?: BatchStatus } = {}): Promise<{ items: BatchState[]; nextCursor: string | null }> {
+    const index = this.keys.tenantBatches(tenant);
+    let max = '+inf';
+    let after = (_score: number, _id: string) => true;
+    if (options.cursor) {
+      const [score, lastId] = decodeCursor(options.cursor);
+      max = String(score);
+      // Members with equal scores come in reverse lexical order: those up to the cursor's were served.
+      after = (s, id) => s < score || id < lastId;
+    }
+    const items: BatchState[] = [];
+    const gone: string[] = [];
+    let more = false;
+    for (let offset = 0; !more; offset += LIST_CHUNK) {
+      const raw = await this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', offset, LIST_CHUNK);
+      const entries: [string, number][] = [];
+      for (let i = 0; i < raw.length; i += 2) if (after(Number(raw[i + 1]), raw[i])) entries.push([raw[i], Number(raw[i + 1])]);
+      const states = await Promise.all(entries.map(([id]) => this.get(id)));
+      entries.forEach(([id], i) => states[i] || gone.push(id));
+      for (const state of states) {
+        if (!state || state.tenant !== tenant || (options.status && state.status !== options.status)) continue;
+        if (items.length === limit) {
+          more = true;
+          break;
+        }
+        items.push(state);
+      }
+      if (raw.length < 2 * LIST_CHUNK) break;
+    }
+    // After the walk: removing while walking would shift the offsets.
+    if (gone.length) await this.redis.zrem(index, ...gone);
+    const last = items.at(-1);
+    return { items, nextCursor: more && last ? encodeCursor(last.createdAt, last.id) : null };
   }
 
   /** Only the batch's status (null when it is gone): what every item checks before it starts, without the spec. */
@@ -195,15 +247,17 @@ export class BatchStore {
   /**
    * Records an item's terminal state. Only the first call for an item counts (HSETNX); `counted` says
    * whether this was it. `status` is the batch's status afterwards ('completed' once the last item ends).
+   * A completed item's result JSON (`resultJson`, as stored in S3) is kept beside its record, deflated
+   * (JSON of numbers shrinks about fivefold), so the results stream reads Redis only.
    */
-  async finishItem(tenant: string, itemId: string, record: ItemRecord): Promise<{ counted: boolean; status: BatchStatus }> {
+  async finishItem(tenant: string, itemId: string, record: ItemRecord, resultJson?: string): Promise<{ counted: boolean; status: BatchStatus }> {
     const { batchId, index } = parseBatchItemId(itemId);
     const k = this.keys;
     const [counted, status] = await this.scripts.finishItem(
-      [k.batch(batchId), k.batchDone(batchId), k.feederInFlight(tenant), k.activeBatches, k.batchItemTotals],
-      [index, itemId, encodeItemRecord(record), record.outcome, Math.round(record.durationMs ?? 0), Date.now(), batchId],
+      [k.batch(batchId), k.batchDone(batchId), k.feederInFlight(tenant), k.activeBatches, k.batchItemTotals, k.batchResults(batchId)],
+      [index, itemId, encodeItemRecord(record), record.outcome, Math.round(record.durationMs ?? 0), Date.now(), batchId, resultJson ? deflateRawSync(resultJson) : ''],
     );
-    if (counted) await this.redis.expire(k.batchDone(batchId), RETENTION_SECONDS);
+    if (counted) await this.redis.multi().expire(k.batchDone(batchId), RETENTION_SECONDS).expire(k.batchResults(batchId), RETENTION_SECONDS).exec();
     return { counted: counted === 1, status: status as BatchStatus };
   }
 
@@ -214,15 +268,24 @@ export class BatchStore {
     return dropped >= 0;
   }
 
-  /** Items `from`..`from+count-1` with their terminal records (null while not finished). */
-  async itemsPage(batchId: string, from: number, count: number): Promise<{ index: number; object: ListedObject | null; record: ItemRecord | null }[]> {
+  /**
+   * Items `from`..`from+count-1` with their terminal records (null while not finished) and, for items
+   * completed since results were kept in Redis, their result JSON text.
+   */
+  async itemsPage(batchId: string, from: number, count: number): Promise<{ index: number; object: ListedObject | null; record: ItemRecord | null; resultJson?: string }[]> {
     const fields = Array.from({ length: count }, (_, i) => String(from + i));
     if (!fields.length) return [];
-    const [objects, records] = await Promise.all([this.redis.hmget(this.keys.batchItems(batchId), ...fields), this.redis.hmget(this.keys.batchDone(batchId), ...fields)]);
+    const k = this.keys;
+    const [objects, records, results] = await Promise.all([
+      this.redis.hmget(k.batchItems(batchId), ...fields),
+      this.redis.hmget(k.batchDone(batchId), ...fields),
+      this.redis.hmgetBuffer(k.batchResults(batchId), ...fields),
+    ]);
     return fields.map((_, i) => ({
       index: from + i,
       object: objects[i] ? listedObjectSchema.parse(JSON.parse(objects[i]!)) : null,
       record: records[i] ? decodeItemRecord(records[i]!) : null,
+      resultJson: results[i] ? inflateRawSync(results[i]!).toString('utf8') : undefined,
     }));
   }
 

@@ -1,5 +1,5 @@
 /**
- * `vadfleet batch submit|status|results`: a thin client of the batches API (docs/batches.md). The API
+ * `vadfleet batch submit|list|status|results`: a thin client of the batches API (docs/batches.md). The API
  * URL and key come from --api/--key or VADFLEET_API_URL/VADFLEET_API_KEY.
  */
 import { parseArgs } from 'node:util';
@@ -15,6 +15,12 @@ const HELP = `Usage:
       --idempotency-key KEY  submitting again with the same key returns the same batch
       --dry-run              list and estimate (objects, bytes, audio hours, ETA); enqueue nothing
       --wait                 follow the batch until it ends (a progress bar on a terminal)
+  vadfleet batch list [options]                        your batches, newest first, with their progress
+      --status STATE         only batches in this state (expanding, running, completed, cancelled, failed)
+      --limit N              batches per page (1-100, default 20); the next page's cursor goes to stderr
+      --cursor CURSOR        start at this page
+      --all                  every page
+      --json                 one JSON batch view per line instead of a table
   vadfleet batch status ID                             the batch as JSON
   vadfleet batch results ID [--format ndjson|csv]      every call's outcome, to stdout
 Common: --api URL (or VADFLEET_API_URL, default http://127.0.0.1:8080), --key KEY (or VADFLEET_API_KEY).
@@ -74,6 +80,11 @@ export async function runBatchCli(argv: string[], env: NodeJS.ProcessEnv, out: N
         'dry-run': { type: 'boolean' },
         wait: { type: 'boolean' },
         format: { type: 'string' },
+        status: { type: 'string' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+        all: { type: 'boolean' },
+        json: { type: 'boolean' },
         'interval-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -90,7 +101,8 @@ export async function runBatchCli(argv: string[], env: NodeJS.ProcessEnv, out: N
   const api = client(values.api ?? env.VADFLEET_API_URL ?? 'http://127.0.0.1:8080', values.key ?? env.VADFLEET_API_KEY);
   const [sub, arg] = positionals;
   try {
-    if (!arg) throw new UsageError(sub ? `"${sub}" needs an argument` : 'missing subcommand (submit, status, results)');
+    if (sub === 'list') return await listBatches(api, values, out, err);
+    if (!arg) throw new UsageError(sub ? `"${sub}" needs an argument` : 'missing subcommand (submit, list, status, results)');
     if (sub === 'submit') {
       const input = parseS3Url(arg);
       const output = values.output ? parseS3Url(values.output) : undefined;
@@ -139,4 +151,43 @@ export async function runBatchCli(argv: string[], env: NodeJS.ProcessEnv, out: N
     err.write(`vadfleet batch: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+interface ListOptions {
+  status?: string;
+  limit?: string;
+  cursor?: string;
+  all?: boolean;
+  json?: boolean;
+}
+
+type ListedBatch = BatchViewLike & { percent: number; createdAt: string };
+
+/** A row of `batch list`'s table: the columns a person scans for (a total still growing while listing ends in +). */
+function listRow(b: ListedBatch): string[] {
+  const done = b.counts.completed + b.counts.failed + b.counts.cancelled;
+  return [b.id, b.status, `${b.percent}%`, `${done}/${b.counts.total}${b.listingComplete ? '' : '+'}`, String(b.counts.failed), b.createdAt];
+}
+
+async function listBatches(api: Client, values: ListOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const limit = values.limit ?? '20';
+  if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > 100) throw new UsageError('--limit must be a whole number from 1 to 100');
+  const rows: string[][] = [['ID', 'STATUS', 'PERCENT', 'DONE', 'FAILED', 'CREATED']];
+  let cursor = values.cursor;
+  for (;;) {
+    const query = new URLSearchParams({ limit, ...(values.status ? { status: values.status } : {}), ...(cursor ? { cursor } : {}) });
+    const page = (await (await api.call('GET', `/v1/batches?${query}`)).json()) as { items: ListedBatch[]; nextCursor: string | null };
+    for (const b of page.items) {
+      if (values.json) out.write(`${JSON.stringify(b)}\n`);
+      else rows.push(listRow(b));
+    }
+    cursor = page.nextCursor ?? undefined;
+    if (!cursor || !values.all) break;
+  }
+  if (!values.json) {
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    for (const r of rows) out.write(`${r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}\n`);
+  }
+  if (cursor) err.write(`more: vadfleet batch list --cursor ${cursor}${values.status ? ` --status ${values.status}` : ''}\n`);
+  return 0;
 }

@@ -2,10 +2,10 @@ import type { Job } from 'bullmq';
 import type { RedisClient as Redis } from '@vadfleet/platform/queue';
 import { VadError } from '@vadfleet/shared/errors';
 import { DETECT_JOB_NAME, queueKeys, type DetectJobData } from '@vadfleet/shared/queue';
+import { decodeCursor, encodeCursor } from '@vadfleet/shared/page-cursor';
 import { isoTimestamp, type JobView } from '@vadfleet/shared/schemas';
 import type { DetectQueue } from '@vadfleet/platform/queue';
 import { requestCancellation } from '@vadfleet/platform/cancel-signal';
-import { decodeCursor, encodeCursor } from './job-cursor.js';
 import { jobView } from './job-view.js';
 
 /** Index entries and job metadata outlive BullMQ's longest retention (failed jobs: 7 days) by a day. */

@@ -136,6 +136,10 @@ export function queueKeys(prefix: string) {
     batchItems: (batchId: string) => `${prefix}:batch:${batchId}:items`,
     /** Hash index → JSON terminal record of an item; written once (HSETNX), so an item counts once. */
     batchDone: (batchId: string) => `${prefix}:batch:${batchId}:done`,
+    /** Hash index → the completed item's result JSON (deflated), written with its record: results stream without S3 reads. */
+    batchResults: (batchId: string) => `${prefix}:batch:${batchId}:results`,
+    /** Sorted set of a tenant's batch ids, score = createdAt (ms): GET /v1/batches. */
+    tenantBatches: (tenant: string) => `${prefix}:tenant:${tenant}:batches`,
     /** List of item indexes listed but not yet handed to the detection queue. */
     batchPending: (batchId: string) => `${prefix}:batch:${batchId}:pending`,
     /** List of webhook delivery attempts (JSON), oldest first. */

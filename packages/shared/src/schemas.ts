@@ -247,4 +247,12 @@ export const batchViewSchema = z
   .meta({ id: 'Batch' });
 export type BatchView = z.infer<typeof batchViewSchema>;
 
+export const listBatchesQuerySchema = listJobsQuerySchema.extend({
+  status: batchStatusSchema.optional().describe('Only batches in this state.'),
+});
+
+export const batchListSchema = z
+  .object({ items: z.array(batchViewSchema), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last.') })
+  .meta({ id: 'BatchList' });
+
 export const batchResultsQuerySchema = z.object({ format: z.enum(['ndjson', 'csv']).default('ndjson') });

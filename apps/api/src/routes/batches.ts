@@ -7,11 +7,13 @@ import { VadError } from '@vadfleet/shared/errors';
 import {
   batchAcceptedSchema,
   batchDryRunSchema,
+  batchListSchema,
   batchResultsQuerySchema,
   batchViewSchema,
   createBatchBodySchema,
   idempotencyHeadersSchema,
   jobIdParamsSchema,
+  listBatchesQuerySchema,
 } from '@vadfleet/shared/schemas';
 import { resolveVadParams } from '@vadfleet/shared/vad-params';
 import type { ApiMetrics } from '@vadfleet/platform/metrics';
@@ -87,6 +89,20 @@ export async function batchRoutes(app: FastifyInstance, deps: BatchRouteDeps): P
       const batch = await commands.submit(request.tenant, typeof key === 'string' ? key : undefined, { source, params, roles: body.roles ?? DEFAULT_ROLES, output, webhookUrl: webhook?.url });
       return reply.code(202).header('location', batch.links.self).send(batch);
     },
+  );
+
+  r.get(
+    '/batches',
+    {
+      schema: {
+        operationId: 'listBatches',
+        summary: "The caller's batches, newest first, with their progress; cursor paging and an optional status filter",
+        tags: ['batches'],
+        querystring: listBatchesQuerySchema,
+        response: { 200: batchListSchema, ...errors(400, 401, 429) },
+      },
+    },
+    async (request) => commands.list(request.tenant, request.query.limit, { cursor: request.query.cursor, status: request.query.status }),
   );
 
   r.get(

@@ -1,8 +1,9 @@
-import { VadError } from '@vadfleet/shared/errors';
+import { VadError } from './errors.js';
 
 /**
- * The cursor of a page of a tenant's jobs: the score (acceptedAt) and id of the page's last job, opaque
- * to the client (base64url of their JSON). A cursor that is not one of ours is a BAD_REQUEST.
+ * The cursor of a page of a tenant's jobs or batches: the score (acceptedAt / createdAt) and id of the
+ * page's last entry, opaque to the client (base64url of their JSON). A cursor that is not one of ours is
+ * a BAD_REQUEST.
  */
 export function encodeCursor(score: number, jobId: string): string {
   return Buffer.from(JSON.stringify([score, jobId])).toString('base64url');

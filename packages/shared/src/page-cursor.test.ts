@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { VadError } from '@vadfleet/shared/errors';
-import { decodeCursor, encodeCursor } from './job-cursor.js';
+import { VadError } from './errors.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
 
-describe('job list cursor', () => {
+describe('page cursor', () => {
   it('round-trips the last job of a page', () => {
     expect(decodeCursor(encodeCursor(1_733_000_000_123, 'AbCdEfGhIjKlMnOpQrStUv'))).toEqual([1_733_000_000_123, 'AbCdEfGhIjKlMnOpQrStUv']);
   });
