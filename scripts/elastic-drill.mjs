@@ -16,7 +16,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ObjectStore, createS3Client } from '@vadfleet/platform/object-store';
-import { ensureRedis } from '@vadfleet/testkit/redis-server';
+import { startPrivateRedis } from '@vadfleet/testkit/redis-server';
 import { s3rverClientConfig, startS3Server } from '@vadfleet/testkit/s3-server';
 import { ServiceUnderTest } from '@vadfleet/testkit/service-under-test';
 import { WAV_FORMAT, wavData, wavFile } from '@vadfleet/testkit/wav';
@@ -69,10 +69,11 @@ function usageOf(pid) {
 export async function runDrill(options = {}) {
   const o = { calls: 300, callMs: 2000, threshold: 40, min: 1, max: 4, cooldownMs: 3000, intervalMs: 250, ...options };
   const s3 = o.s3Endpoint ? undefined : await startS3Server();
+  const redis = o.redisUrl ? undefined : await startPrivateRedis({ durable: false });
   const s3Endpoint = o.s3Endpoint ?? s3.endpoint;
   const store = new ObjectStore(createS3Client(s3rverClientConfig(s3Endpoint)));
   const fleet = new ServiceUnderTest({
-    redisUrl: o.redisUrl ?? (await ensureRedis()),
+    redisUrl: o.redisUrl ?? redis.url,
     s3Endpoint,
     buckets: store,
     apiKeys: `${API_KEY}:drill`,
@@ -179,6 +180,7 @@ export async function runDrill(options = {}) {
     stopLoop = true;
     await fleet.stop();
     await s3?.stop();
+    await redis?.stop();
   }
 }
 

@@ -3,7 +3,7 @@
  * applying KEDA's rule to the API's real /metrics starts workers and stops them with SIGTERM, on real
  * Redis, s3rver and the model. Every call must complete exactly once, with exact batch counters.
  */
-import { expect, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 // @ts-expect-error -- a plain ES module script without type declarations
 import { desiredReplicas, gaugeSum, runDrill } from '../../scripts/elastic-drill.mjs';
 
@@ -16,7 +16,7 @@ it('KEDA\'s rule: ceil(backlog / threshold), bounded; the backlog is waiting + p
 });
 
 it('300 calls complete exactly once while the fleet grows and shrinks under the batch', async () => {
-  const result = await runDrill({ calls: 300, callMs: 1000, ...SCALING });
+  const result = await runDrill({ calls: 300, callMs: 1000, ...SCALING, redisUrl: inject('redisUrl'), s3Endpoint: inject('s3Endpoint') });
 
   expect(result.batch).toMatchObject({ status: 'completed', counts: { total: 300, pending: 0, inFlight: 0, completed: 300, failed: 0, cancelled: 0 } });
   const completions = new Map<string, number>();

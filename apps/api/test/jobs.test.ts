@@ -99,8 +99,8 @@ describe('POST/GET/DELETE /v1/jobs on real Redis and s3rver', () => {
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toEqual({ code: 'INVALID_PARAMS', message: 'Invalid params: unknown parameter "minSpeechMs".' });
     }
-    const model = await submitS3({ input: { s3: { bucket: h.inputBucket, key: 'talk.wav' } }, params: { model: 'silero' } });
-    expect(model.json().error).toEqual({ code: 'INVALID_PARAMS', message: 'Invalid params.model: unknown model, expected "fsmn".' });
+    const model = await submitS3({ input: { s3: { bucket: h.inputBucket, key: 'talk.wav' } }, params: { model: 'whisper' } });
+    expect(model.json().error).toEqual({ code: 'INVALID_PARAMS', message: 'Invalid params.model: unknown model, expected "fsmn" or "silero".' });
   });
 
   it('403 BUCKET_NOT_ALLOWED for input or output outside the allowlist', async () => {

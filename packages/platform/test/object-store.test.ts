@@ -108,6 +108,8 @@ describe('ObjectStore against s3rver', () => {
     });
     await expect(store.putStream(bucket, 'failed.bin', source, { contentType: 'x/y' })).rejects.toThrow();
     expect(await store.head(bucket, 'failed.bin')).toBeNull();
+  });
+
   it('a patchable upload stores the bytes with its first bytes replaced, in one part or several', async () => {
     for (const [key, size] of [['patch-small.bin', 1000], ['patch-big.bin', 12 * 1024 * 1024 + 5]] as const) {
       const bytes = randomBytes(size);

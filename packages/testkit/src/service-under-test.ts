@@ -64,7 +64,7 @@ export class ServiceUnderTest {
 
   async startApi(env: Record<string, string> = {}): Promise<AppProcess> {
     await Promise.all([this.uploadBucket, this.resultsBucket, this.inputBucket].map((b) => this.options.buckets.ensureBucket(b)));
-    this.api = await spawnApp('api', { ...this.env(this.options.s3Endpoint), PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '1000000', API_KEYS: this.options.apiKeys, ...env }, { echo });
+    this.api = await spawnApp('api', { ...this.env(this.options.s3Endpoint), PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '1000000', MAX_CONCURRENT_UPLOADS: '256', API_KEYS: this.options.apiKeys, ...env }, { echo });
     return this.api;
   }
 
