@@ -2,11 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { freePort } from './free-port.js';
 
-async function ping(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+/** True when a Redis answers PONG at `target` (a URL, or ioredis options: TLS, a sentinel); one attempt. */
+export async function pingRedis(target: string | RedisOptions): Promise<boolean> {
+  const once = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false };
+  const redis = typeof target === 'string' ? new Redis(target, once) : new Redis({ ...target, ...once });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -20,7 +22,7 @@ async function ping(url: string): Promise<boolean> {
 
 async function waitForPing(url: string, what: string, child?: ChildProcess): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if (await ping(url)) return;
+    if (await pingRedis(url)) return;
     if (child && child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }

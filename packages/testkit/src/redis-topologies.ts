@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
+import { pingRedis } from './redis-server.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,20 +81,7 @@ async function startServer(port: number, args: string[], probe: () => Promise<bo
   };
 }
 
-async function pingOk(options: RedisOptions): Promise<boolean> {
-  const redis = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-const plainPing = (port: number) => () => pingOk({ host: '127.0.0.1', port });
+const plainPing = (port: number) => () => pingRedis({ host: '127.0.0.1', port });
 
 export interface TlsRedis {
   /** `rediss://localhost:<port>` (the certificate names localhost and 127.0.0.1). */
@@ -119,7 +107,7 @@ export async function startTlsRedis(): Promise<TlsRedis> {
     port,
     ['--port', '0', '--tls-port', String(port), '--tls-cert-file', f('server.pem'), '--tls-key-file', f('server.key'), '--tls-ca-cert-file', f('ca.pem'), '--tls-auth-clients', 'no', '--dir', dir, ...BASE_FLAGS],
     // Readiness only: whether clients verify the certificate is what the tests check.
-    () => pingOk({ host: 'localhost', port, tls: { rejectUnauthorized: false } }),
+    () => pingRedis({ host: 'localhost', port, tls: { rejectUnauthorized: false } }),
   );
   return {
     url: `rediss://localhost:${port}`,
