@@ -121,10 +121,16 @@ async function startS3() {
   say(`s3rver on ${env.S3_ENDPOINT} (data in .data/s3)`);
 }
 
+const MODEL_FILES = ['model.onnx', 'am.mvn', 'config.yaml'];
+const hasModel = (dir) => MODEL_FILES.every((f) => existsSync(join(dir, f)));
+
+/** VAD_MODEL_DIR if set; else the clone's models/fsmn-vad, or ../shared's copy beside the clone; else a download into models/. */
 async function ensureModel() {
-  const dir = resolve(root, env.VAD_MODEL_DIR ?? join('models', 'fsmn-vad'));
+  const beside = resolve(root, '..', 'shared', 'models', 'fsmn-vad');
+  const own = resolve(root, 'models', 'fsmn-vad');
+  const dir = env.VAD_MODEL_DIR ? resolve(root, env.VAD_MODEL_DIR) : !hasModel(own) && hasModel(beside) ? beside : own;
   env.VAD_MODEL_DIR = dir;
-  if (['model.onnx', 'am.mvn', 'config.yaml'].every((f) => existsSync(join(dir, f)))) return;
+  if (hasModel(dir)) return say(`model: ${dir}`);
   say(`The FSMN-VAD model is not in ${dir}; downloading it (npm run model:fetch) ...`);
   const fetcher = join(root, 'packages', 'vad-core', 'dist', 'cli', 'model-fetch.js');
   const { code } = await new Promise((r) => {
