@@ -80,34 +80,45 @@ export async function createSession(options: SessionOptions): Promise<VadSession
   if (silPdfIds.length === 0 || silPdfIds.some((id) => !Number.isInteger(id) || id < 0 || id >= CLASS_COUNT)) {
     throw new VadError('MODEL_INVALID', `sil_pdf_ids [${silPdfIds.join(', ')}] must name classes 0..${CLASS_COUNT - 1}: ${MODEL_FIX_HINT}.`);
   }
+  const { ort, session, provider } = await openOrtSession(options.modelPath, options.provider, { intraOpThreads: options.intraOpThreads, onWarning: options.onWarning });
+  try {
+    checkInterface(session, options.modelPath);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  return new OrtVadSession(ort, session, provider, silPdfIds);
+}
+
+/**
+ * An onnxruntime session on the first provider of `choice` that loads (auto: CUDA, else CPU, said once
+ * through onWarning); unloadable models are MODEL_INVALID, an unloadable CUDA provider PROVIDER_UNAVAILABLE.
+ * Shared by every model.
+ */
+export async function openOrtSession(
+  modelPath: string,
+  choice: ProviderChoice,
+  options: { intraOpThreads?: number; onWarning?: (message: string) => void } = {},
+): Promise<{ ort: typeof Ort; session: Ort.InferenceSession; provider: ExecutionProvider }> {
   const ort = await loadOrt();
-  const attempts = executionProvidersFor(options.provider);
+  const attempts = executionProvidersFor(choice);
   let lastError: VadError | undefined;
   for (const provider of attempts) {
-    let session: Ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(options.modelPath, {
+      const session = await ort.InferenceSession.create(modelPath, {
         executionProviders: [provider],
         // Set both explicitly: onnxruntime otherwise sizes its pools from the host's core count.
         intraOpNumThreads: options.intraOpThreads ?? 1,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
       });
+      if (provider !== attempts[0]) options.onWarning?.(`CUDA is unavailable (${lastError?.message}); running the model on the CPU.`);
+      return { ort, session, provider };
     } catch (err) {
-      lastError = classifyCreateError(err, provider, options.modelPath);
+      lastError = classifyCreateError(err, provider, modelPath);
       if (lastError.code === 'PROVIDER_UNAVAILABLE' && provider !== attempts[attempts.length - 1]) continue;
       throw lastError;
     }
-    if (provider !== attempts[0]) {
-      options.onWarning?.(`CUDA is unavailable (${lastError?.message}); running the model on the CPU.`);
-    }
-    try {
-      checkInterface(session, options.modelPath);
-    } catch (err) {
-      await session.release();
-      throw err;
-    }
-    return new OrtVadSession(ort, session, provider, silPdfIds);
   }
   throw lastError ?? new VadError('INTERNAL', 'No execution provider to try.');
 }

@@ -5,7 +5,7 @@
 import type * as Ort from 'onnxruntime-node';
 import { VadError } from '@vadfleet/shared/errors';
 import type { ExecutionProvider, ProviderChoice } from '../../model/session.js';
-import { executionProvidersFor } from '../../model/session.js';
+import { openOrtSession } from '../../model/session.js';
 import { STATE_SIZE, type SileroRate } from './windowing.js';
 
 export interface SileroSession {
@@ -19,29 +19,13 @@ export interface SileroSession {
 }
 
 export async function createSileroSession(modelPath: string, provider: ProviderChoice): Promise<SileroSession> {
-  const ort = await import('onnxruntime-node');
-  ort.env.logLevel = 'fatal';
-  let lastError: unknown;
-  for (const ep of executionProvidersFor(provider)) {
-    try {
-      const session = await ort.InferenceSession.create(modelPath, {
-        executionProviders: [ep],
-        intraOpNumThreads: 1,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-      });
-      const names = [...session.inputNames, '→', ...session.outputNames].join(',');
-      if (names !== 'input,state,sr,→,output,stateN') {
-        await session.release();
-        throw new VadError('MODEL_INVALID', `${modelPath} is not Silero VAD's ONNX export (inputs/outputs ${names}).`);
-      }
-      return new OrtSileroSession(ort, session, ep);
-    } catch (err) {
-      if (err instanceof VadError) throw err;
-      lastError = err;
-    }
+  const { ort, session, provider: used } = await openOrtSession(modelPath, provider);
+  const names = [...session.inputNames, '→', ...session.outputNames].join(',');
+  if (names !== 'input,state,sr,→,output,stateN') {
+    await session.release();
+    throw new VadError('MODEL_INVALID', `${modelPath} is not Silero VAD's ONNX export (inputs/outputs ${names}).`);
   }
-  throw new VadError('MODEL_INVALID', `onnxruntime cannot open ${modelPath} (${(lastError as Error)?.message}).`, { cause: lastError });
+  return new OrtSileroSession(ort, session, used);
 }
 
 class OrtSileroSession implements SileroSession {
